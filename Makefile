@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Two roles in one file:
+#  - inside a kernel build (in tree as drivers/nested/, or out of tree with
+#    "make -C $KDIR M=$PWD"), it is the Kbuild file of the layer;
+#  - run directly, it holds the developer targets (see "make help").
+
+ifneq ($(KERNELRELEASE),)
+
+subdir-ccflags-y += -I$(src)/include
+
+obj-$(CONFIG_NESTED)		+= nested.o
+nested-y			:= core/registry.o
+obj-$(CONFIG_NESTED_KUNIT_TEST)	+= kunit/
+
+else
+
+KDIR	?= /lib/modules/$(shell uname -r)/build
+SUITE	?=
+
+.PHONY: help modules kunit kunit-x86 lint check clean
+
+help:
+	@echo 'Targets:'
+	@echo '  check      the test command: lint, kunit, kunit-x86, one summary line'
+	@echo '  kunit      KUnit suites on UML (SUITE=glob to pick suites)'
+	@echo '  kunit-x86  KUnit suites on x86_64 under QEMU, 2 vCPUs'
+	@echo '  lint       checkpatch --strict, kernel-doc -Wall, W=1 and sparse'
+	@echo '  modules    out-of-tree build against KDIR=$(KDIR)'
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_NESTED=m \
+		CONFIG_NESTED_SVM=y CONFIG_NESTED_VMX=y modules
+
+kunit:
+	scripts/kunit.sh um $(SUITE)
+
+kunit-x86:
+	scripts/kunit.sh x86_64 $(SUITE)
+
+lint:
+	scripts/lint.sh
+
+check:
+	scripts/check.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+endif

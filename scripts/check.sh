@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The project's test command: KUnit on UML and on x86_64, then the style
+# gates.  Ends with one line "N passed, N failed, N skipped" summed over
+# the KUnit runs, and exits non-zero naming every step that failed.
+
+set -uo pipefail
+
+PROJ=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${NESTED_CACHE:-$HOME/.cache/nested}
+mkdir -p "$CACHE"
+cd "$PROJ"
+
+"$PROJ/scripts/ktree.sh" deps || exit 1
+
+failed=()
+passed=0 nfailed=0 skipped=0
+start=$SECONDS
+
+step() {
+	local name=$1 log=$CACHE/check-$1.log t0=$SECONDS
+
+	shift
+	echo "== $name: $*"
+	"$@" 2>&1 | tee "$log" | grep -E '^(kunit |lint|\[.*\] (=|\[FAILED|\[CRASHED|\[SKIPPED|Testing complete))'
+	local rc=${PIPESTATUS[0]}
+	echo "== $name: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $((SECONDS - t0)) s"
+	[ "$rc" = 0 ] || failed+=("$name")
+
+	local line
+	line=$(grep -E '^kunit [a-z0-9_]+: [0-9]+ passed' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		read -r p f s < <(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$line")
+		passed=$((passed + p)) nfailed=$((nfailed + f)) skipped=$((skipped + s))
+	fi
+}
+
+step kunit-um scripts/kunit.sh um
+step kunit-x86_64 scripts/kunit.sh x86_64
+step lint scripts/lint.sh
+
+echo "check: $((SECONDS - start)) s"
+if [ ${#failed[@]} -ne 0 ]; then
+	echo "FAILED: ${failed[*]}"
+	echo "$passed passed, $nfailed failed, $skipped skipped"
+	exit 1
+fi
+echo "$passed passed, $nfailed failed, $skipped skipped"

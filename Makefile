@@ -10,7 +10,7 @@ ifneq ($(KERNELRELEASE),)
 subdir-ccflags-y += -I$(src)/include
 
 obj-$(CONFIG_NESTED)		+= nested.o
-nested-y			:= core/registry.o
+nested-y			:= core/registry.o tlbtags/tlbtags.o
 obj-$(CONFIG_NESTED_KUNIT_TEST)	+= kunit/
 
 else
@@ -18,7 +18,7 @@ else
 KDIR	?= /lib/modules/$(shell uname -r)/build
 SUITE	?=
 
-.PHONY: help modules kunit kunit-x86 lint check clean
+.PHONY: help modules kunit kunit-x86 lint check bench clean
 
 help:
 	@echo 'Targets:'
@@ -26,6 +26,7 @@ help:
 	@echo '  kunit      KUnit suites on UML (SUITE=glob to pick suites)'
 	@echo '  kunit-x86  KUnit suites on x86_64 under QEMU, 2 vCPUs'
 	@echo '  lint       checkpatch --strict, kernel-doc -Wall, W=1 and sparse'
+	@echo '  bench      benchmark suites on UML, without lock debugging'
 	@echo '  modules    out-of-tree build against KDIR=$(KDIR)'
 
 modules:
@@ -40,6 +41,9 @@ kunit-x86:
 
 lint:
 	scripts/lint.sh
+
+bench:
+	BENCH=1 scripts/kunit.sh um $(SUITE)
 
 check:
 	scripts/check.sh

@@ -7,6 +7,10 @@
 #   ARCH        um (User Mode Linux) or x86_64 (QEMU, 2 vCPUs)
 #   SUITE_GLOB  kunit.py filter, e.g. 'nested_tlbtags*'
 #
+# With BENCH=1, runs the benchmark suites (nested_*bench*) in a separate
+# build without lock debugging, which would otherwise dominate the
+# figures, and prints their "bench" lines.
+#
 # The last line printed is "kunit ARCH: N passed, N failed, N skipped";
 # the exit status is non-zero if any test failed or crashed, if no test
 # ran, or if the kernel log shows a warning, BUG, Oops or lockdep report.
@@ -18,6 +22,8 @@ FILTER=${2:-}
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${NESTED_CACHE:-$HOME/.cache/nested}
 BUILD=$CACHE/build/kunit-$ARCH
+BENCH=${BENCH:-0}
+[ "$BENCH" = 1 ] && BUILD=$BUILD-bench && FILTER=${FILTER:-'nested_*bench*'}
 JOBS=${JOBS:-$(nproc)}
 
 "$PROJ/scripts/ktree.sh" deps
@@ -43,6 +49,11 @@ x86_64)
 	exit 2
 	;;
 esac
+if [ "$BENCH" = 1 ]; then
+	args+=(--kconfig_add CONFIG_PROVE_LOCKING=n
+	       --kconfig_add CONFIG_DEBUG_ATOMIC_SLEEP=n
+	       --kconfig_add CONFIG_DEBUG_KERNEL=n)
+fi
 [ -n "$FILTER" ] && args+=("$FILTER")
 
 cd "$TREE"
@@ -79,6 +90,9 @@ if [ -f "$BUILD/test.log" ]; then
 		END { print n + 0 }' "$BUILD/test.log")
 fi
 
+if [ "$BENCH" = 1 ] && [ -f "$BUILD/test.log" ]; then
+	grep -a -o 'bench .*' "$BUILD/test.log"
+fi
 echo "kunit $ARCH: $passed passed, $failed failed, $skipped skipped"
 if [ "$splats" -gt 0 ]; then
 	echo "kunit $ARCH: $splats kernel warning/BUG/lockdep lines in $BUILD/test.log" >&2

@@ -18,7 +18,7 @@ else
 KDIR	?= /lib/modules/$(shell uname -r)/build
 SUITE	?=
 
-.PHONY: help modules kunit kunit-x86 lint check bench clean
+.PHONY: help modules kunit kunit-x86 lint check bench mutants clean
 
 help:
 	@echo 'Targets:'
@@ -27,6 +27,7 @@ help:
 	@echo '  kunit-x86  KUnit suites on x86_64 under QEMU, 2 vCPUs'
 	@echo '  lint       checkpatch --strict, kernel-doc -Wall, W=1 and sparse'
 	@echo '  bench      benchmark suites on UML, without lock debugging'
+	@echo '  mutants    apply each mutant of scripts/mutants.txt, expect a failing test'
 	@echo '  modules    out-of-tree build against KDIR=$(KDIR)'
 
 modules:
@@ -44,6 +45,9 @@ lint:
 
 bench:
 	BENCH=1 scripts/kunit.sh um $(SUITE)
+
+mutants:
+	scripts/mutants.sh $(MUTANT)
 
 check:
 	scripts/check.sh

@@ -5,6 +5,7 @@
 
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/preempt.h>
@@ -459,7 +460,7 @@ static struct kunit_suite tlb_tags_owner_suite = {
  * small space at once.  A shared bitmap catches a tag handed to two
  * holders; lockdep watches the locking.
  */
-#define STRESS_TAGS		48
+#define STRESS_TAGS		24
 #define STRESS_HOLD		16
 #define STRESS_ITERS		3000
 #define STRESS_PER_CPU		2
@@ -468,6 +469,8 @@ struct stress_ctx {
 	struct tlb_tags *tags;
 	unsigned long held[BITS_TO_LONGS(STRESS_TAGS + 1)];
 	atomic_t dup, lost, allocs, exhausted;
+	atomic_t running;
+	struct completion done;
 };
 
 static int stress_thread(void *data)
@@ -501,6 +504,8 @@ static int stress_thread(void *data)
 		}
 		cond_resched();
 	}
+	if (atomic_dec_and_test(&ctx->running))
+		complete(&ctx->done);
 	return 0;
 }
 
@@ -523,18 +528,27 @@ static void run_stress(struct kunit *test, tlb_tags_flush_all_t flush_all)
 
 			t = kthread_create(stress_thread, ctx, "tlbtags/%u:%u",
 					   cpu, i);
-			KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+			if (IS_ERR(t)) {
+				KUNIT_FAIL(test, "kthread_create: %ld",
+					   PTR_ERR(t));
+				goto run;
+			}
 			kthread_bind(t, cpu);
 			get_task_struct(t);
 			tasks[nr++] = t;
 		}
 	}
+run:
+	/* Stopping a thread before it ran would skip it: wait for all. */
+	init_completion(&ctx->done);
+	atomic_set(&ctx->running, nr);
 	for (i = 0; i < nr; i++)
 		wake_up_process(tasks[i]);
+	wait_for_completion(&ctx->done);
 	for (i = 0; i < nr; i++)
 		KUNIT_EXPECT_EQ(test, kthread_stop_put(tasks[i]), 0);
 
-	kunit_info(test, "%u threads on %u CPUs: %d allocations, %d exhausted",
+	kunit_info(test, "%u threads on %u CPUs: %d allocations, %d exhausted\n",
 		   nr, num_online_cpus(), atomic_read(&ctx->allocs),
 		   atomic_read(&ctx->exhausted));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dup), 0);

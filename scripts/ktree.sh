@@ -12,6 +12,8 @@
 #
 # Environment:
 #   NESTED_CACHE  cache directory (default: ~/.cache/nested)
+#   NESTED_FARM   name of the kunit tree (default: kunit); runs that graft
+#                 another copy of the project use their own
 
 set -euo pipefail
 
@@ -133,7 +135,7 @@ src)
 	;;
 kunit)
 	src
-	farm kunit
+	farm "${NESTED_FARM:-kunit}"
 	;;
 *)
 	echo "usage: $0 deps|src|kunit" >&2

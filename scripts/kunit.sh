@@ -21,7 +21,7 @@ ARCH=${1:?usage: $0 um|x86_64 [suite-glob]}
 FILTER=${2:-}
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${NESTED_CACHE:-$HOME/.cache/nested}
-BUILD=$CACHE/build/kunit-$ARCH
+BUILD=$CACHE/build/${NESTED_FARM:-kunit}-$ARCH
 BENCH=${BENCH:-0}
 [ "$BENCH" = 1 ] && BUILD=$BUILD-bench && FILTER=${FILTER:-'nested_*bench*'}
 JOBS=${JOBS:-$(nproc)}

@@ -42,7 +42,10 @@ while read -r line; do
 		continue
 	fi
 	log=$CACHE/mutant-$name.log
-	NESTED_CACHE=$CACHE "$WORK/scripts/kunit.sh" "$arch" "$suite" >"$log" 2>&1
+	# A tree and build directories of their own: the mutant's objects
+	# must never be mistaken for the project's.
+	NESTED_CACHE=$CACHE NESTED_FARM=mutant \
+		"$WORK/scripts/kunit.sh" "$arch" "$suite" >"$log" 2>&1
 	fails=$(grep -a -E '^\[.*\] +\[FAILED\] ' "$log" | grep -v '\] ===' |
 		sed 's/.*\[FAILED\] //' | sort -u | paste -sd, -)
 	if [ -n "$fails" ]; then
@@ -53,6 +56,4 @@ while read -r line; do
 	fi
 done <"$PROJ/scripts/mutants.txt"
 
-# Leave the shared trees pointing at the project again.
-"$PROJ/scripts/ktree.sh" kunit >/dev/null
 exit $((survived > 0))

@@ -10,7 +10,8 @@ ifneq ($(KERNELRELEASE),)
 subdir-ccflags-y += -I$(src)/include
 
 obj-$(CONFIG_NESTED)		+= nested.o
-nested-y			:= core/registry.o tlbtags/tlbtags.o
+nested-y			:= core/main.o core/registry.o core/ctx.o \
+				   core/policy.o tlbtags/tlbtags.o
 obj-$(CONFIG_NESTED_KUNIT_TEST)	+= kunit/
 
 else

@@ -33,4 +33,6 @@ static inline void nested_op_mark_dirty(struct nested_ctx *ctx, u32 groups)
 		nested_ops.mark_dirty(ctx, groups);
 }
 
+void nested_ctx_cpu_lists_init(void);
+
 #endif /* _NESTED_CORE_INTERNAL_H */

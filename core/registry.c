@@ -15,7 +15,6 @@
 #define pr_fmt(fmt) "nested: " fmt
 
 #include <linux/export.h>
-#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/string.h>
@@ -112,6 +111,3 @@ bool nested_vendor_registered(void)
 	return READ_ONCE(nested_ops_owner);
 }
 EXPORT_SYMBOL_GPL(nested_vendor_registered);
-
-MODULE_DESCRIPTION("Vendor-neutral nested virtualization layer for KVM x86");
-MODULE_LICENSE("GPL");

@@ -53,4 +53,35 @@ enum nested_vmcb_clean {
 #define NESTED_VMCB_ALWAYS_DIRTY \
 	(BIT(NESTED_VMCB_INTR) | BIT(NESTED_VMCB_CR2))
 
+struct nested_ctx;
+struct tlb_tags;
+struct vmcb;
+
+/**
+ * struct nested_svm_caps - What the processor's SVM supports.
+ * @flushbyasid: TLB_CONTROL 3 and 7 (flush one ASID) are supported
+ *	(CPUID 0x8000000A EDX[6]); without it every flush is of all ASIDs.
+ * @min_asid: Lowest ASID to hand out: above the SEV range, at least 1.
+ * @max_asid: Highest ASID the processor has (CPUID 0x8000000A EBX - 1).
+ *	It is kept out of the space as the shared fallback for contexts
+ *	that found the space exhausted.
+ */
+struct nested_svm_caps {
+	bool flushbyasid;
+	u32 min_asid;
+	u32 max_asid;
+};
+
+int nested_svm_register(const struct nested_svm_caps *caps);
+void nested_svm_unregister(void);
+struct tlb_tags *nested_svm_asids(void);
+
+void nested_svm_pre_run(struct nested_ctx *ctx);
+void nested_svm_post_run(struct nested_ctx *ctx);
+void nested_svm_mark_dirty(struct nested_ctx *ctx, unsigned int group);
+
+u32 nested_svm_vmcb12_groups(bool same_vmcb12, u32 vmcb12_clean);
+void nested_svm_copy_vmcb12(struct nested_ctx *vmcb02,
+			    const struct vmcb *vmcb12, u32 groups);
+
 #endif /* _NESTED_SVM_H */

@@ -11,7 +11,7 @@ subdir-ccflags-y += -I$(src)/include
 
 obj-$(CONFIG_NESTED)		+= nested.o
 nested-y			:= core/main.o core/registry.o core/ctx.o \
-				   core/policy.o tlbtags/tlbtags.o
+				   core/policy.o core/pool.o tlbtags/tlbtags.o
 obj-$(CONFIG_NESTED_KUNIT_TEST)	+= kunit/
 
 else

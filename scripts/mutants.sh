@@ -32,8 +32,11 @@ while read -r line; do
 
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
+	# Fresh modification times: a file the previous mutant changed
+	# must be rebuilt from its restored copy, which is older than the
+	# object that mutant left behind.
 	(cd "$PROJ" && git ls-files -co --exclude-standard |
-		rsync -a --files-from=- . "$WORK/")
+		rsync -a --no-times --files-from=- . "$WORK/")
 	before=$(md5sum <"$WORK/$file")
 	perl -0pi -e "$subst" "$WORK/$file"
 	if [ "$(md5sum <"$WORK/$file")" = "$before" ]; then

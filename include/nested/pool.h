@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The L2 context pool: a vCPU's cached L2 contexts (vmcs02s, vmcb02s),
+ * keyed by the guest-physical address of L1's vmcs12 or vmcb12.
+ */
+#ifndef _NESTED_POOL_H
+#define _NESTED_POOL_H
+
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+#include <nested/ctx.h>
+#include <nested/tlbtags.h>
+
+/* The most L2 contexts one pool may cache. */
+#define NESTED_POOL_MAX_CAPACITY	64
+
+/* log2 of the number of hash buckets: one per entry at full capacity. */
+#define NESTED_POOL_HASH_BITS		6
+
+/**
+ * struct nested_pool_entry - One cached L2 context.
+ * @ctx: The context; what nested_pool_get() returns a pointer to.
+ * @key: Guest-physical address of the vmcs12 or vmcb12 it caches.
+ * @lru: On &nested_ctx_pool.lru, most recently used first.
+ * @node: In the bucket of &nested_ctx_pool.hash that @key hashes to.
+ */
+struct nested_pool_entry {
+	struct nested_ctx ctx;
+	u64 key;
+	struct list_head lru;
+	struct hlist_node node;
+};
+
+/**
+ * struct nested_pool_stats - What a pool's lookups found.
+ * @hits: nested_pool_get() calls that found their key.
+ * @misses: nested_pool_get() calls that did not, and succeeded: each
+ *	returned a context the caller had to prepare from scratch.
+ * @evictions: Entries dropped to make room: reused for another key by
+ *	nested_pool_get(), or freed by nested_pool_set_capacity().
+ *
+ * Counted from nested_pool_init() on and never reset; failed calls count
+ * nowhere.
+ */
+struct nested_pool_stats {
+	u64 hits;
+	u64 misses;
+	u64 evictions;
+};
+
+/**
+ * struct nested_ctx_pool - A vCPU's cache of L2 contexts.
+ * @hash: Every entry, by hash_64() of its key.
+ * @lru: Every entry, most recently used first.
+ * @nr: Number of entries.
+ * @capacity: Most entries the pool holds, 1 to %NESTED_POOL_MAX_CAPACITY.
+ * @tags: Space each entry's TLB tag is allocated from, or NULL.
+ * @stats: Counters, for the caller to read.
+ *
+ * Embedded by KVM in its per-vCPU nested state.  All fields but @stats are
+ * private to the pool.
+ */
+struct nested_ctx_pool {
+	DECLARE_HASHTABLE(hash, NESTED_POOL_HASH_BITS);
+	struct list_head lru;
+	unsigned int nr;
+	unsigned int capacity;
+	struct tlb_tags *tags;
+	struct nested_pool_stats stats;
+};
+
+int nested_pool_init(struct nested_ctx_pool *pool, unsigned int capacity,
+		     struct tlb_tags *tags);
+void nested_pool_destroy(struct nested_ctx_pool *pool);
+struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
+				   bool *hit);
+void nested_pool_invalidate(struct nested_ctx_pool *pool, u64 key);
+void nested_pool_empty(struct nested_ctx_pool *pool);
+int nested_pool_set_capacity(struct nested_ctx_pool *pool,
+			     unsigned int capacity);
+
+#endif /* _NESTED_POOL_H */

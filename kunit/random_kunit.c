@@ -18,7 +18,7 @@
 
 /* UML runs the long schedules; QEMU adds migration to shorter ones. */
 #define RANDOM_STEPS_UP		125000
-#define RANDOM_STEPS_SMP	4000
+#define RANDOM_STEPS_SMP	600
 #define RANDOM_SEEDS		4
 
 struct random_case {

@@ -34,6 +34,31 @@ static struct nested_ctx *ctx_for_test(struct kunit *test)
 	return ctx;
 }
 
+static void ctx_tags_destroy(void *tags)
+{
+	tlb_tags_destroy(tags);
+}
+
+/* A context with a tag of an 8-tag space, both gone when the test ends. */
+static struct nested_ctx *ctx_with_tag(struct kunit *test,
+				       struct tlb_tags **tagsp,
+				       struct tlb_tag *tag)
+{
+	struct tlb_tags *tags;
+	struct nested_ctx *ctx;
+
+	tags = kunit_kzalloc(test, sizeof(*tags), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tags);
+	KUNIT_ASSERT_EQ(test, tlb_tags_init(tags, "t", 1, 8, NULL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ctx_tags_destroy,
+							tags), 0);
+	KUNIT_ASSERT_NE(test, tlb_tags_alloc(tags, tag), 0);
+	ctx = ctx_for_test(test);
+	nested_ctx_set_tag(ctx, tags, tag);
+	*tagsp = tags;
+	return ctx;
+}
+
 static bool load_here(struct nested_ctx *ctx)
 {
 	bool moved;
@@ -367,12 +392,7 @@ static void ctx_entry_flushes_on_first_use_only(struct kunit *test)
 	struct tlb_tag tag;
 
 	fake_backend_register(test, FAKE_SVM_LIKE);
-	tags = kunit_kzalloc(test, sizeof(*tags), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, tags);
-	KUNIT_ASSERT_EQ(test, tlb_tags_init(tags, "t", 1, 8, NULL), 0);
-	KUNIT_ASSERT_NE(test, tlb_tags_alloc(tags, &tag), 0);
-	ctx = ctx_for_test(test);
-	nested_ctx_set_tag(ctx, tags, &tag);
+	ctx = ctx_with_tag(test, &tags, &tag);
 
 	load_here(ctx);
 	KUNIT_EXPECT_TRUE(test, entry_here(ctx));
@@ -389,7 +409,6 @@ static void ctx_entry_flushes_on_first_use_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake.flush_tag, 2);
 
 	tlb_tags_free(tags, &tag);
-	tlb_tags_destroy(tags);
 }
 
 static void ctx_entry_owed_flush_not_dropped(struct kunit *test)
@@ -399,12 +418,7 @@ static void ctx_entry_owed_flush_not_dropped(struct kunit *test)
 	struct tlb_tag tag;
 
 	fake_backend_register(test, FAKE_SVM_LIKE);
-	tags = kunit_kzalloc(test, sizeof(*tags), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, tags);
-	KUNIT_ASSERT_EQ(test, tlb_tags_init(tags, "t", 1, 8, NULL), 0);
-	KUNIT_ASSERT_NE(test, tlb_tags_alloc(tags, &tag), 0);
-	ctx = ctx_for_test(test);
-	nested_ctx_set_tag(ctx, tags, &tag);
+	ctx = ctx_with_tag(test, &tags, &tag);
 	load_here(ctx);
 	entry_here(ctx);
 
@@ -417,7 +431,6 @@ static void ctx_entry_owed_flush_not_dropped(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, entry_here(ctx));
 
 	tlb_tags_free(tags, &tag);
-	tlb_tags_destroy(tags);
 }
 
 static void ctx_entry_without_tag_flushes_all(struct kunit *test)
@@ -455,12 +468,7 @@ static void ctx_entry_after_migration_flushes(struct kunit *test)
 
 	need_cpus(test, 2);
 	fake_backend_register(test, FAKE_SVM_LIKE);
-	tags = kunit_kzalloc(test, sizeof(*tags), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, tags);
-	KUNIT_ASSERT_EQ(test, tlb_tags_init(tags, "t", 1, 8, NULL), 0);
-	KUNIT_ASSERT_NE(test, tlb_tags_alloc(tags, &tag), 0);
-	ctx = ctx_for_test(test);
-	nested_ctx_set_tag(ctx, tags, &tag);
+	ctx = ctx_with_tag(test, &tags, &tag);
 	a = cpumask_first(cpu_online_mask);
 	b = cpumask_next(a, cpu_online_mask);
 
@@ -475,7 +483,6 @@ static void ctx_entry_after_migration_flushes(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, work_on_cpu(a, entry_fn, ctx));
 
 	tlb_tags_free(tags, &tag);
-	tlb_tags_destroy(tags);
 }
 
 static struct kunit_case ctx_cases[] = {

@@ -696,6 +696,37 @@ static void nested_vmx_state_encode_invalid(struct kunit *test)
 			0);
 }
 
+/* The container sizes Documentation/nested-state.rst gives. */
+static void nested_state_vendor_encode_sizes(struct kunit *test)
+{
+	struct nested_svm_state *svm = vendor_alloc(test, sizeof(*svm));
+	struct nested_vmx_state *vmx = vendor_alloc(test, sizeof(*vmx));
+	size_t size;
+
+	KUNIT_EXPECT_EQ(test, nested_svm_state_encode(svm, NULL, 0, &size),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, size, 40);
+	svm->flags = NESTED_SVM_F_GUEST_MODE;
+	svm->l1_efer = EFER_SVME;
+	KUNIT_EXPECT_EQ(test, nested_svm_state_encode(svm, NULL, 0, &size),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, size, 4944);
+
+	vmx->vmxon_pa = INVALID;
+	vmx->vmcs12_pa = INVALID;
+	KUNIT_EXPECT_EQ(test, nested_vmx_state_encode(vmx, NULL, 0, &size),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, size, 64);
+	vmx->flags = NESTED_VMX_F_GUEST_MODE;
+	vmx->vmxon_pa = VMXON;
+	vmx->vmcs12_pa = VMPTR;
+	vmx->has_shadow_vmcs12 = true;
+	vmx->has_preemption_timer_deadline = true;
+	KUNIT_EXPECT_EQ(test, nested_vmx_state_encode(vmx, NULL, 0, &size),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, size, 8304);
+}
+
 static bool rnd_bool(struct rnd_state *rnd)
 {
 	return prandom_u32_state(rnd) & 1;
@@ -977,6 +1008,7 @@ static struct kunit_case nested_state_vendor_cases[] = {
 	KUNIT_CASE_PARAM(nested_vmx_state_decode_rules, vmx_gen_params),
 	KUNIT_CASE(nested_svm_state_encode_invalid),
 	KUNIT_CASE(nested_vmx_state_encode_invalid),
+	KUNIT_CASE(nested_state_vendor_encode_sizes),
 	KUNIT_CASE(nested_svm_state_round_trip),
 	KUNIT_CASE(nested_vmx_state_round_trip),
 	KUNIT_CASE(nested_state_parse_mutations),

@@ -11,9 +11,12 @@ subdir-ccflags-y += -I$(src)/include
 
 obj-$(CONFIG_NESTED)		+= nested.o
 nested-y			:= core/main.o core/registry.o core/ctx.o \
-				   core/policy.o core/pool.o tlbtags/tlbtags.o
-nested-$(CONFIG_NESTED_SVM)	+= vendor/svm/svm.o vendor/svm/hw.o
-nested-$(CONFIG_NESTED_VMX)	+= vendor/vmx/vmx.o vendor/vmx/hw.o
+				   core/policy.o core/pool.o core/state.o \
+				   tlbtags/tlbtags.o
+nested-$(CONFIG_NESTED_SVM)	+= vendor/svm/svm.o vendor/svm/hw.o \
+				   vendor/svm/state.o
+nested-$(CONFIG_NESTED_VMX)	+= vendor/vmx/vmx.o vendor/vmx/hw.o \
+				   vendor/vmx/state.o
 obj-$(CONFIG_NESTED_KUNIT_TEST)	+= kunit/
 
 else

@@ -23,7 +23,7 @@ step() {
 
 	shift
 	echo "== $name: $*"
-	"$@" 2>&1 | tee "$log" | grep -E '^(kunit |lint|\[.*\] (=|\[FAILED|\[CRASHED|\[SKIPPED|Testing complete))'
+	"$@" 2>&1 | tee "$log" | grep -E '^(kunit |lint|    [A-Z#+]|\[.*\] (=|\[FAILED|\[CRASHED|\[SKIPPED|Testing complete))'
 	local rc=${PIPESTATUS[0]}
 	echo "== $name: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $((SECONDS - t0)) s"
 	[ "$rc" = 0 ] || failed+=("$name")

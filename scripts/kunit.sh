@@ -32,7 +32,7 @@ LOG=$BUILD/kunit-run.log
 mkdir -p "$BUILD"
 
 args=(run --kunitconfig=drivers/nested/kunit --build_dir="$BUILD"
-      --jobs="$JOBS" --timeout=1800)
+      --jobs="$JOBS" --timeout="${KUNIT_TIMEOUT:-1800}")
 case $ARCH in
 um)
 	# Without a virtio device UML's PCI-over-virtio warns at boot.

@@ -47,10 +47,12 @@ while read -r line; do
 	log=$CACHE/mutant-$name.log
 	# A tree and build directories of their own: the mutant's objects
 	# must never be mistaken for the project's.
-	NESTED_CACHE=$CACHE NESTED_FARM=mutant \
+	# A mutant that hangs the kernel counts as caught: a bounded run.
+	KUNIT_TIMEOUT=300 NESTED_CACHE=$CACHE NESTED_FARM=mutant \
 		"$WORK/scripts/kunit.sh" "$arch" "$suite" >"$log" 2>&1
-	fails=$(grep -a -E '^\[.*\] +\[FAILED\] ' "$log" | grep -v '\] ===' |
-		sed 's/.*\[FAILED\] //' | sort -u | paste -sd, -)
+	fails=$(grep -a -E '^\[.*\] +\[(FAILED|CRASHED)\] ' "$log" |
+		grep -v '\] ===' | sed -E 's/.*\[(FAILED|CRASHED)\] //' |
+		sort -u | paste -sd, -)
 	if [ -n "$fails" ]; then
 		echo "mutant $name: killed by $suite: $fails"
 	else

@@ -51,8 +51,8 @@ while read -r line; do
 	KUNIT_TIMEOUT=300 NESTED_CACHE=$CACHE NESTED_FARM=mutant \
 		"$WORK/scripts/kunit.sh" "$arch" "$suite" >"$log" 2>&1
 	fails=$(grep -a -E '^\[.*\] +\[(FAILED|CRASHED)\] ' "$log" |
-		grep -v '\] ===' | sed -E 's/.*\[(FAILED|CRASHED)\] //' |
-		sort -u | paste -sd, -)
+		grep -v '\] ===' | sed -E 's/.*\[(FAILED|CRASHED)\] ?//' |
+		sed 's/^$/(crashed)/' | sort -u | paste -sd, -)
 	if [ -n "$fails" ]; then
 		echo "mutant $name: killed by $suite: $fails"
 	else

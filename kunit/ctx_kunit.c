@@ -104,6 +104,14 @@ static void need_cpus(struct kunit *test, unsigned int n)
 			   num_online_cpus());
 }
 
+/* The first two online CPUs, or skip the test. */
+static void two_cpus(struct kunit *test, int *a, int *b)
+{
+	need_cpus(test, 2);
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+}
+
 static void ctx_alloc_not_loaded(struct kunit *test)
 {
 	struct nested_ctx *ctx;
@@ -230,11 +238,9 @@ static void ctx_migrate_vmx_clears_on_old_cpu(struct kunit *test)
 	struct nested_ctx *ctx;
 	int a, b;
 
-	need_cpus(test, 2);
+	two_cpus(test, &a, &b);
 	fake_backend_register(test, FAKE_VMX_LIKE);
 	ctx = ctx_for_test(test);
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
 
 	KUNIT_EXPECT_TRUE(test, load_on(ctx, a));
 	work_on_cpu(a, entry_fn, ctx);
@@ -259,11 +265,9 @@ static void ctx_migrate_svm_marks_all_dirty(struct kunit *test)
 	struct nested_ctx *ctx;
 	int a, b;
 
-	need_cpus(test, 2);
+	two_cpus(test, &a, &b);
 	fake_backend_register(test, FAKE_SVM_LIKE);
 	ctx = ctx_for_test(test);
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
 
 	load_on(ctx, a);
 	KUNIT_EXPECT_EQ(test, fake.all_dirty, 1);
@@ -281,12 +285,10 @@ static void ctx_switch_to_context_from_other_cpu(struct kunit *test)
 	struct nested_ctx *c01, *c02;
 	int a, b;
 
-	need_cpus(test, 2);
+	two_cpus(test, &a, &b);
 	fake_backend_register(test, FAKE_SVM_LIKE);
 	c01 = ctx_for_test(test);
 	c02 = ctx_for_test(test);
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
 
 	/* vmcb02 ran on a, then the vCPU moved to b while in L1. */
 	load_on(c02, a);
@@ -466,11 +468,9 @@ static void ctx_entry_after_migration_flushes(struct kunit *test)
 	struct tlb_tag tag;
 	int a, b;
 
-	need_cpus(test, 2);
+	two_cpus(test, &a, &b);
 	fake_backend_register(test, FAKE_SVM_LIKE);
 	ctx = ctx_with_tag(test, &tags, &tag);
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
 
 	load_on(ctx, a);
 	KUNIT_EXPECT_TRUE(test, work_on_cpu(a, entry_fn, ctx));

@@ -13,7 +13,12 @@ static int __init nested_init(void)
 	nested_ctx_cpu_lists_init();
 	return 0;
 }
-module_init(nested_init);
+
+/*
+ * Built into the kernel, the layer must be ready before KVM's vendor
+ * modules register with it at device_initcall time.
+ */
+subsys_initcall(nested_init);
 
 MODULE_DESCRIPTION("Vendor-neutral nested virtualization layer for KVM x86");
 MODULE_LICENSE("GPL");

@@ -11,9 +11,14 @@
 
 #include <nested/tlbtags.h>
 
+struct vmcb;
+struct vmcs;
+
 /**
  * struct nested_ctx - A VMCS or VMCB, and where it was last loaded.
- * @ptr: The control structure, as the backend's alloc leaf set it.
+ * @ptr: The control structure, as the backend's alloc leaf (or KVM) set it.
+ * @vmcb: @ptr seen as a VMCB, for the SVM backend and KVM's SVM code.
+ * @vmcs: @ptr seen as a VMCS, for the VMX backend and KVM's VMX code.
  * @pa: Its physical address, in the form hardware is given (for SVM with
  *	the SME C-bit set).  Read by KVM's VM-entry assembly through an
  *	asm-offsets entry for offsetof(struct nested_ctx, pa).
@@ -38,7 +43,11 @@
  * dirty state (the VMCB clean bits) lives in the VMCB itself.
  */
 struct nested_ctx {
-	void *ptr;
+	union {
+		void *ptr;
+		struct vmcb *vmcb;
+		struct vmcs *vmcs;
+	};
 	u64 pa;
 	int cpu;
 	bool launched;

@@ -41,6 +41,7 @@
 
 static struct nested_svm_caps svm_caps;
 static struct tlb_tags svm_asids;
+static bool svm_registered;
 
 static int svm_nested_alloc(struct nested_ctx *ctx, gfp_t gfp)
 {
@@ -124,6 +125,8 @@ int nested_svm_register(const struct nested_svm_caps *caps)
 	ret = nested_vendor_register(&svm_nested_ops);
 	if (ret)
 		tlb_tags_destroy(&svm_asids);
+	else
+		svm_registered = true;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nested_svm_register);
@@ -131,12 +134,17 @@ EXPORT_SYMBOL_GPL(nested_svm_register);
 /**
  * nested_svm_unregister() - Unregister the SVM backend.
  *
- * Every context and ASID must have been freed.
+ * Every context and ASID must have been freed.  Does nothing if the
+ * backend is not registered, so that a vendor module can call it on
+ * every teardown path.
  *
  * Context: Process context.
  */
 void nested_svm_unregister(void)
 {
+	if (!svm_registered)
+		return;
+	svm_registered = false;
 	nested_vendor_unregister(&svm_nested_ops);
 	tlb_tags_destroy(&svm_asids);
 }

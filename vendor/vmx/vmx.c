@@ -35,6 +35,7 @@
 
 static struct nested_vmx_caps vmx_caps;
 static struct tlb_tags vmx_vpids;
+static bool vmx_registered;
 static DEFINE_PER_CPU(void *, vmx_current_vmcs);
 
 static int vmx_nested_alloc(struct nested_ctx *ctx, gfp_t gfp)
@@ -128,6 +129,7 @@ int nested_vmx_register(const struct nested_vmx_caps *caps)
 	ret = nested_vendor_register(&vmx_nested_ops);
 	if (ret && caps->max_vpid)
 		tlb_tags_destroy(&vmx_vpids);
+	vmx_registered = !ret;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nested_vmx_register);
@@ -135,12 +137,17 @@ EXPORT_SYMBOL_GPL(nested_vmx_register);
 /**
  * nested_vmx_unregister() - Unregister the VMX backend.
  *
- * Every context and VPID must have been freed.
+ * Every context and VPID must have been freed.  Does nothing if the
+ * backend is not registered, so that a vendor module can call it on
+ * every teardown path.
  *
  * Context: Process context.
  */
 void nested_vmx_unregister(void)
 {
+	if (!vmx_registered)
+		return;
+	vmx_registered = false;
 	nested_vendor_unregister(&vmx_nested_ops);
 	if (vmx_caps.max_vpid)
 		tlb_tags_destroy(&vmx_vpids);

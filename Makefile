@@ -23,8 +23,12 @@ else
 
 KDIR	?= /lib/modules/$(shell uname -r)/build
 SUITE	?=
+KERNEL	?= layer
+TESTS	?=
+QUICK	?= 0
 
-.PHONY: help modules kunit kunit-x86 lint check bench mutants clean
+.PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
+	clean
 
 help:
 	@echo 'Targets:'
@@ -34,6 +38,10 @@ help:
 	@echo '  lint       checkpatch --strict, kernel-doc -Wall, W=1 and sparse'
 	@echo '  bench      benchmark suites on UML, without lock debugging'
 	@echo '  mutants    apply each mutant of scripts/mutants.txt, expect a failing test'
+	@echo '  e2e        boot a 6.12 kernel under QEMU TCG and run the KVM x86_64'
+	@echo '             selftests in it (KERNEL=layer|stock, TESTS="a b" for a subset,'
+	@echo '             QUICK=1 without the slow stress tests)'
+	@echo '  e2e-build  build the e2e kernel and selftests only'
 	@echo '  modules    out-of-tree build against KDIR=$(KDIR)'
 
 modules:
@@ -57,6 +65,12 @@ mutants:
 
 check:
 	scripts/check.sh
+
+e2e:
+	scripts/e2e.sh run KERNEL='$(KERNEL)' TESTS='$(TESTS)' E2E_QUICK='$(QUICK)'
+
+e2e-build:
+	scripts/e2e.sh build KERNEL='$(KERNEL)'
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,0 +1,625 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End to end: build a 6.12 kernel (stock, or with the patch series and the
+# layer grafted in), boot it under QEMU TCG on an AMD CPU model with nested
+# SVM, and run KVM's own x86_64 selftests in it.
+#
+# Usage: scripts/e2e.sh [run]   build, boot, run the selftests, report
+#        scripts/e2e.sh build   build the kernel and the selftests only
+#        scripts/e2e.sh boot    boot the built kernel, run CMDS in it, print
+#                               what they wrote (with markers) on stdout
+#        scripts/e2e.sh list    print the names of the tests a run would run
+#        scripts/e2e.sh tree    prepare the source tree, print its path
+# Arguments of the form NAME=value are taken as environment variables.
+#
+# Environment:
+#   KERNEL            layer (default): the source with patches/*.patch
+#                     applied and this project as arch/x86/kvm/nested;
+#                     stock: the unmodified source
+#   TESTS             names of the tests to run (default: all), e.g.
+#                     "state_test svm_vmcall_test"
+#   E2E_QUICK         1: leave out the tests marked slow in
+#                     scripts/e2e-timeouts.txt (the make check subset)
+#   E2E_TIMEOUT       default per-test limit in seconds (300); per-test
+#                     limits in scripts/e2e-timeouts.txt
+#   E2E_QEMU_TIMEOUT  limit of the whole boot in seconds (default: the sum
+#                     of the per-test limits plus 600)
+#   E2E_APPEND        more kernel command line
+#   E2E_MEM           guest RAM (default: 4G)
+#   E2E_NAME          prefix of the tree and build directories (e2e)
+#   CMDS              boot: the commands, one a line, run by /bin/sh in
+#                     the guest with the selftests (and the project's
+#                     selftests/*) in /kvm, on PATH
+#   JOBS              make -j (default: 2)
+#   NESTED_CACHE      cache directory (default: ~/.cache/nested)
+#
+# "run" prints one line per test (PASS, FAIL, SKIP, XFAIL, XPASS) and a
+# total, "e2e KERNEL: N passed, N failed, N skipped, N expected
+# failures", and exits non-zero on any FAIL or XPASS, on a kernel splat
+# outside the tests, or if the boot did not complete.  A WARNING, BUG,
+# Oops, lockdep report or call trace while a test runs fails that test.
+# Expected failures (scripts/e2e-xfail.txt) must fail with matching output.
+
+set -euo pipefail
+
+for arg in "$@"; do
+	case $arg in
+	[A-Z]*=*) export "${arg?}" ;;
+	esac
+done
+MODE=run
+for arg in "$@"; do
+	case $arg in
+	[A-Z]*=*) ;;
+	*) MODE=$arg ;;
+	esac
+done
+
+PROJ=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${NESTED_CACHE:-$HOME/.cache/nested}
+KERNEL=${KERNEL:-layer}
+NAME=${E2E_NAME:-e2e}
+BUILD=$CACHE/build/$NAME-$KERNEL
+JOBS=${JOBS:-2}
+TIMEOUT=${E2E_TIMEOUT:-300}
+# 4G and not 2G: max_guest_memory_test fills a 2G memslot, and with 2G
+# the RAM below the PCI hole ends in a partial 64-page chunk of the idle
+# page bitmap, which access_tracking_perf_test cannot read.
+MEM=${E2E_MEM:-4G}
+XFAIL_LIST=$PROJ/scripts/e2e-xfail.txt
+TIMEOUT_LIST=$PROJ/scripts/e2e-timeouts.txt
+KVMST=tools/testing/selftests/kvm
+# Bumped when the recipe of the layer tree changes.
+FARM_RECIPE=1
+
+SPLAT_RE='WARNING:|BUG:|Oops|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|sleeping function called from invalid context|Call Trace'
+
+die() {
+	echo "e2e: error: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "e2e: $*" >&2
+}
+
+case $KERNEL in
+stock|layer) ;;
+*) die "KERNEL must be 'stock' or 'layer', not '$KERNEL'" ;;
+esac
+
+# The patches of the series, in order, without the cover letter.
+series() {
+	local p
+
+	for p in "$PROJ"/patches/*.patch; do
+		[ -f "$p" ] || continue
+		case ${p##*/} in
+		0000-cover-letter.patch) continue ;;
+		esac
+		echo "$p"
+	done
+}
+
+# Paths a patch touches (both sides; /dev/null left out).
+touched() {
+	sed -n -E 's@^(---|\+\+\+) [ab]/([^[:space:]]+).*@\2@p' "$1" | sort -u
+}
+
+# farm NAME: a symlink farm of the source, rebuilt when STAMP changes.
+farm() {
+	local tree=$CACHE/trees/$1 stamp=$2 p f
+
+	if [ "$(cat "$tree/.nested-e2e" 2>/dev/null)" != "$stamp" ]; then
+		log "preparing tree $tree"
+		rm -rf "$tree"
+		mkdir -p "$(dirname "$tree")"
+		cp -rs "$SRC" "$tree"
+		while read -r p; do
+			while read -r f; do
+				[ -L "$tree/$f" ] || continue
+				cp --remove-destination "$SRC/$f" "$tree/$f"
+				chmod u+w "$tree/$f"
+			done < <(touched "$p")
+		done < <(series_of "$1")
+		while read -r p; do
+			patch -d "$tree" -p1 -F0 --batch --forward --no-backup-if-mismatch \
+				-s <"$p" >"$tree/.nested-e2e-patch.log" 2>&1 || {
+				cat "$tree/.nested-e2e-patch.log" >&2
+				die "patch ${p##*/} does not apply cleanly to $PKG_DIR"
+			}
+			log "applied ${p##*/}"
+		done < <(series_of "$1")
+		echo "$stamp" >"$tree/.nested-e2e"
+	fi
+	echo "$tree"
+}
+
+series_of() {
+	case $1 in
+	*-layer) series ;;
+	esac
+}
+
+# The tree the kernel is built from, and the one the selftests are built
+# from (a farm in both cases: the project's selftests are linked into it).
+prepare_tree() {
+	local hash p
+
+	"$PROJ/scripts/ktree.sh" deps
+	SRC=$("$PROJ/scripts/ktree.sh" src)
+	PKG_DIR=${SRC##*/}
+	if [ "$KERNEL" = stock ]; then
+		KSRC=$SRC
+		TREE=$(farm "$NAME-stock" "stock $FARM_RECIPE")
+	else
+		hash=$( {
+			echo "layer $FARM_RECIPE"
+			while read -r p; do
+				echo "${p##*/}"
+				cat "$p"
+			done < <(series)
+		} | sha256sum | cut -d' ' -f1)
+		TREE=$(farm "$NAME-layer" "$hash")
+		ln -sfn "$PROJ" "$TREE/arch/x86/kvm/nested"
+		KSRC=$TREE
+	fi
+	link_selftests
+}
+
+# Every selftests/*.c of the project becomes x86_64/<name> of the KVM
+# selftests, built with libkvm like the others.
+PROJ_TESTS=()
+link_selftests() {
+	local dir=$TREE/$KVMST/x86_64 list=$TREE/.nested-e2e-selftests f n
+
+	if [ -f "$list" ]; then
+		while read -r n; do
+			rm -f "$dir/$n.c"
+		done <"$list"
+	fi
+	: >"$list"
+	for f in "$PROJ"/selftests/*.c; do
+		[ -f "$f" ] || continue
+		n=$(basename "$f" .c)
+		[ -e "$dir/$n.c" ] &&
+			die "selftests/$n.c: KVM has a selftest of that name"
+		ln -s "$f" "$dir/$n.c"
+		echo "$n" >>"$list"
+		PROJ_TESTS+=("$n")
+	done
+}
+
+# Every =y of the fragments must have survived olddefconfig.
+verify_config() {
+	local cfg=$1 missing=() line
+	shift
+
+	while read -r line; do
+		grep -qx "$line" "$cfg" || missing+=("$line")
+	done < <(grep -h -E '^CONFIG_[A-Z0-9_]+=y$' "$@")
+	if [ ${#missing[@]} -ne 0 ]; then
+		printf 'e2e: not set in %s: %s\n' "$cfg" "${missing[@]}" >&2
+		die "the kernel configuration lacks requested options"
+	fi
+}
+
+build_kernel() {
+	local out=$BUILD/kernel frags=("$PROJ/scripts/e2e.config") hash t0=$SECONDS
+	local mk=(make -C "$KSRC" O="$out" ARCH=x86_64 -j"$JOBS")
+
+	# The layer's own options, once the series wires it into KVM.
+	if [ "$KERNEL" = layer ] && [ -f "$KSRC/arch/x86/kvm/Kconfig" ] &&
+	   grep -q 'arch/x86/kvm/nested/Kconfig' "$KSRC/arch/x86/kvm/Kconfig"; then
+		frags+=("$PROJ/scripts/e2e-layer.config")
+	fi
+	[ -n "${E2E_CONFIG:-}" ] && frags+=("$E2E_CONFIG")
+	mkdir -p "$out"
+	hash=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$out/.nested-e2e-config" 2>/dev/null)" != "$hash" ] ||
+	   [ ! -f "$out/.config" ]; then
+		log "configuring $out (tinyconfig + ${frags[*]##*/})"
+		"${mk[@]}" tinyconfig >"$BUILD/config.log" 2>&1 ||
+			{ tail -n 30 "$BUILD/config.log"; die "tinyconfig failed"; }
+		"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$out" \
+			"$out/.config" "${frags[@]}" >>"$BUILD/config.log" 2>&1 ||
+			{ tail -n 30 "$BUILD/config.log"; die "merge_config.sh failed"; }
+		"${mk[@]}" olddefconfig >>"$BUILD/config.log" 2>&1 ||
+			{ tail -n 30 "$BUILD/config.log"; die "olddefconfig failed"; }
+		verify_config "$out/.config" "${frags[@]}"
+		echo "$hash" >"$out/.nested-e2e-config"
+	fi
+	log "building the $KERNEL kernel in $out (log: $BUILD/kernel.log)"
+	if ! "${mk[@]}" bzImage >"$BUILD/kernel.log" 2>&1; then
+		grep -E -A3 'error|Error' "$BUILD/kernel.log" | head -n 40 >&2
+		die "kernel build failed (see $BUILD/kernel.log)"
+	fi
+	# The exported UAPI headers, as headers_install would copy them;
+	# "headers" leaves them in place, untouched when unchanged, so the
+	# selftests are rebuilt only when a header changes.
+	"${mk[@]}" headers >>"$BUILD/kernel.log" 2>&1 ||
+		die "make headers failed (see $BUILD/kernel.log)"
+	log "kernel built in $((SECONDS - t0)) s"
+}
+
+# The list of the tests of the selftests Makefile, without directory.
+kvm_selftests_make() {
+	local extended=(x86_64/nx_huge_pages_test) n
+
+	for n in "${PROJ_TESTS[@]}"; do
+		extended+=("x86_64/$n")
+	done
+	make -C "$TREE/$KVMST" --no-print-directory OUTPUT="$BUILD/selftests" \
+		EXTRA_CFLAGS=-static \
+		KHDR_INCLUDES="-isystem $BUILD/kernel/usr/include" \
+		TEST_GEN_PROGS_EXTENDED_x86_64="${extended[*]}" "$@"
+}
+
+all_tests() {
+	# shellcheck disable=SC2016 # a make variable
+	kvm_selftests_make -s -f Makefile \
+		-f <(printf 'e2e-list:\n\t@echo $(TEST_GEN_PROGS)\n') e2e-list |
+		tr ' ' '\n' | sed -n 's@.*/@@p'
+	[ ${#PROJ_TESTS[@]} -eq 0 ] || printf '%s\n' "${PROJ_TESTS[@]}"
+}
+
+build_selftests() {
+	local t0=$SECONDS
+
+	log "building the KVM selftests in $BUILD/selftests"
+	mkdir -p "$BUILD/selftests"
+	if ! kvm_selftests_make -j"$JOBS" all >"$BUILD/selftests.log" 2>&1; then
+		grep -E -B2 -A3 'error' "$BUILD/selftests.log" | head -n 40 >&2
+		die "selftests build failed (see $BUILD/selftests.log)"
+	fi
+	log "selftests built in $((SECONDS - t0)) s"
+}
+
+# Per-test limit: scripts/e2e-timeouts.txt ("name seconds"), else TIMEOUT.
+limit_of() {
+	local t
+
+	t=$(awk -v n="$1" '!/^#/ && $1 == n { print $2 }' "$TIMEOUT_LIST" 2>/dev/null)
+	echo "${t:-$TIMEOUT}"
+}
+
+# Locate a built test binary by its name.
+binary_of() {
+	local f
+
+	for f in "$BUILD/selftests/x86_64/$1" "$BUILD/selftests/$1"; do
+		[ -x "$f" ] && { echo "$f"; return; }
+	done
+	die "no binary for test '$1' in $BUILD/selftests"
+}
+
+# make_initramfs CMDFILE: lines "name<TAB>limit<TAB>command".
+make_initramfs() {
+	local root=$BUILD/initramfs n f
+
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,kvm,e2e}
+	cp /bin/busybox "$root/bin/busybox"
+	for n in $(all_tests); do
+		f=$(binary_of "$n")
+		strip --strip-debug -o "$root/kvm/$n" "$f"
+	done
+	cp "$1" "$root/e2e/cmds"
+	cat >"$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/kvm
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+# POSIX semaphores and shared memory (sem_open, shm_open) live here.
+mkdir -p /dev/shm
+mount -t tmpfs tmpfs /dev/shm
+# Test output goes to the second serial port, markers to both: the
+# kernel log orders them with kernel messages, the output port with
+# the output.
+stty -F /dev/ttyS1 115200 raw -echo
+exec 3>/dev/ttyS1
+mark() {
+	echo "$*" >/dev/kmsg
+	echo "$*" >&3
+}
+mark "E2E-BOOTED $(uname -r) $(nproc) cpus"
+tab=$(printf '\t')
+cd /kvm
+while IFS=$tab read -r name limit cmd; do
+	mark "E2E-BEGIN $name"
+	t0=$(date +%s)
+	timeout -k 10 "$limit" sh -c "$cmd" </dev/null >&3 2>&3
+	rc=$?
+	t=$(($(date +%s) - t0))
+	to=0
+	if [ "$t" -ge "$limit" ] && { [ $rc -eq 143 ] || [ $rc -eq 137 ]; }; then
+		to=1
+	fi
+	mark "E2E-END $name rc=$rc secs=$t timeout=$to"
+done </e2e/cmds
+mark "E2E-DONE"
+sleep 1
+reboot -f
+EOF
+	chmod +x "$root/init"
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) \
+		>"$BUILD/initramfs.cpio"
+}
+
+# boot CMDFILE: boot the built kernel with that command list; leaves
+# $BUILD/console.log (kernel) and $BUILD/output.log (the commands).
+# Returns 0 if the guest got through the list and rebooted.
+boot() {
+	local cmds=$1 total idle last=0 now size qpid rc=0 t0=$SECONDS
+	local kernel=$BUILD/kernel/arch/x86/boot/bzImage
+
+	[ -f "$kernel" ] ||
+		die "no kernel in $BUILD: run 'scripts/e2e.sh build KERNEL=$KERNEL' first"
+	make_initramfs "$cmds"
+	total=$(awk -F'\t' '{ s += $2 + 15 } END { print s + 600 }' "$cmds")
+	total=${E2E_QEMU_TIMEOUT:-$total}
+	idle=$(awk -F'\t' '$2 > m { m = $2 } END { print m + 120 }' "$cmds")
+	rm -f "$BUILD/console.log" "$BUILD/output.log"
+	log "booting $kernel (limit ${total} s; log: $BUILD/console.log)"
+	qemu-system-x86_64 -accel tcg -cpu EPYC -smp 2 -m "$MEM" -no-reboot \
+		-display none -monitor none -nodefaults \
+		-serial "file:$BUILD/console.log" -serial "file:$BUILD/output.log" \
+		-kernel "$kernel" -initrd "$BUILD/initramfs.cpio" \
+		-append "console=ttyS0 kvm_amd.nested=1 panic=-1 printk.devkmsg=on ${E2E_APPEND:-}" \
+		</dev/null >"$BUILD/qemu.log" 2>&1 &
+	qpid=$!
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		now=$SECONDS
+		size=$(cat "$BUILD/console.log" "$BUILD/output.log" 2>/dev/null | wc -c)
+		if [ "$size" != "${lastsize:-}" ]; then
+			lastsize=$size
+			last=$now
+		fi
+		if [ $((now - t0)) -ge "$total" ] || [ $((now - last)) -ge "$idle" ]; then
+			log "QEMU stopped after $((now - t0)) s ($([ $((now - t0)) -ge "$total" ] && echo "limit of $total s" || echo "no output for $idle s"))"
+			kill "$qpid" 2>/dev/null || true
+			rc=1
+			break
+		fi
+	done
+	wait "$qpid" || true
+	tr -d '\r' <"$BUILD/console.log" >"$BUILD/console.log.tmp" &&
+		mv "$BUILD/console.log.tmp" "$BUILD/console.log"
+	log "boot took $((SECONDS - t0)) s"
+	grep -q 'E2E-DONE' "$BUILD/output.log" || rc=1
+	return $rc
+}
+
+# Splats on the console: "test<TAB>first line", test "-" outside tests.
+splats() {
+	awk -v re="$SPLAT_RE" '
+		/E2E-BEGIN / { sub(/.*E2E-BEGIN /, ""); cur = $1; next }
+		/E2E-END / { cur = ""; next }
+		$0 ~ re {
+			t = cur == "" ? "-" : cur
+			if (!(t in seen)) {
+				seen[t] = 1
+				line = $0
+				sub(/^\[ *[0-9.]+\] /, "", line)
+				print t "\t" line
+			}
+		}' "$BUILD/console.log"
+}
+
+# Split output.log into out/<test>.log, and print "name rc secs timeout".
+split_output() {
+	rm -rf "$BUILD/out"
+	mkdir -p "$BUILD/out"
+	awk -v dir="$BUILD/out" '
+		{ sub(/\r$/, "") }
+		/^E2E-BEGIN / { cur = $2; file = dir "/" cur ".log"; printf "" > file; next }
+		/^E2E-END / {
+			rc = $3; sub(/rc=/, "", rc)
+			s = $4; sub(/secs=/, "", s)
+			to = $5; sub(/timeout=/, "", to)
+			print $2, rc, s, to
+			close(file); cur = ""
+			next
+		}
+		cur != "" { print > file }' "$BUILD/output.log"
+}
+
+# Why a test failed, from its output.
+fail_reason() {
+	local out=$1 rc=$2 secs=$3 to=$4 r
+
+	if [ "$to" = 1 ]; then
+		echo "timeout after $secs s"
+		return
+	fi
+	# The assertion ("file:line: expression") and its message, which
+	# follows the pid line and the stack frames.
+	r=$(awk '
+		/Test Assertion Failure/ { n = 1; next }
+		n == 1 { sub(/^[ \t]+/, ""); r = $0; n = 2; next }
+		n == 2 && /^[ \t]*(pid=|[0-9]+[ \t]+0x|$)|addr2line/ { next }
+		n == 2 { sub(/^[ \t]+/, ""); r = r ": " $0; exit }
+		END { print r }' "$out")
+	[ -n "$r" ] || r=$(grep -m1 -E '^not ok ' "$out" || true)
+	if [ -n "$r" ]; then
+		echo "exit $rc: ${r:0:160}"
+	elif [ "$rc" -gt 128 ]; then
+		echo "killed by signal $((rc - 128))"
+	else
+		echo "exit $rc"
+	fi
+}
+
+skip_reason() {
+	local r
+
+	r=$(grep -E -m1 'SKIP|[Nn]ot supported|Requirement not met' "$1" | sed 's/^[ #]*//' || true)
+	[ -n "$r" ] && echo " (${r:0:120})"
+	return 0
+}
+
+# xfail NAME: prints "reason<TAB>regex" if NAME is an expected failure.
+xfail() {
+	[ -f "$XFAIL_LIST" ] || return 0
+	awk -v n="$1" '
+		/^[ \t]*(#|$)/ { next }
+		{
+			i = index($0, "|"); name = substr($0, 1, i - 1); rest = substr($0, i + 1)
+			j = index(rest, "|"); reason = substr(rest, 1, j - 1); re = substr(rest, j + 1)
+			gsub(/^[ \t]+|[ \t]+$/, "", name)
+			gsub(/^[ \t]+|[ \t]+$/, "", reason)
+			gsub(/^[ \t]+|[ \t]+$/, "", re)
+			if (name == n) { print reason "\t" re; exit }
+		}' "$XFAIL_LIST"
+}
+
+report() {
+	local tests=("$@") n rc secs to out reason x xreason xre splat
+	local pass=0 fail=0 skip=0 xf=0 status=0
+	declare -A res splat_of
+
+	while read -r n rc secs to; do
+		res[$n]="$rc $secs $to"
+	done < <(split_output)
+	while IFS=$'\t' read -r n splat; do
+		splat_of[$n]=$splat
+	done < <(splats)
+
+	for n in "${tests[@]}"; do
+		out=$BUILD/out/$n.log
+		x=$(xfail "$n")
+		xreason=${x%%$'\t'*}
+		xre=${x#*$'\t'}
+		if [ -z "${res[$n]:-}" ]; then
+			if [ -f "$out" ]; then
+				reason="did not finish: kernel crash or QEMU stopped"
+			else
+				reason="not run"
+			fi
+			echo "FAIL $n ($reason)"
+			fail=$((fail + 1))
+			continue
+		fi
+		read -r rc secs to <<<"${res[$n]}"
+		echo "$n $secs" >>"$BUILD/times.txt"
+		if [ -n "${splat_of[$n]:-}" ]; then
+			echo "FAIL $n (kernel splat: ${splat_of[$n]})"
+			fail=$((fail + 1))
+		elif [ "$rc" = 4 ] && [ "$to" = 0 ]; then
+			echo "SKIP $n$(skip_reason "$out")"
+			skip=$((skip + 1))
+		elif [ "$rc" = 0 ]; then
+			if [ -n "$x" ]; then
+				echo "XPASS $n (expected to fail: $xreason)"
+				fail=$((fail + 1))
+			else
+				echo "PASS $n"
+				pass=$((pass + 1))
+			fi
+		else
+			reason=$(fail_reason "$out" "$rc" "$secs" "$to")
+			if [ -n "$x" ] && { echo "$reason"; cat "$out"; } | grep -q -E -- "$xre"; then
+				echo "XFAIL $n ($xreason)"
+				xf=$((xf + 1))
+			elif [ -n "$x" ]; then
+				echo "FAIL $n ($reason; expected to fail matching /$xre/)"
+				fail=$((fail + 1))
+			else
+				echo "FAIL $n ($reason)"
+				fail=$((fail + 1))
+			fi
+		fi
+	done
+
+	if [ -n "${splat_of[-]:-}" ]; then
+		echo "e2e $KERNEL: kernel splat outside the tests: ${splat_of[-]}" >&2
+		status=1
+	fi
+	echo "e2e $KERNEL: $pass passed, $fail failed, $skip skipped, $xf expected failures"
+	[ "$fail" -eq 0 ] && [ $((pass + skip + xf)) -gt 0 ] || status=1
+	return $status
+}
+
+selected_tests() {
+	local all n
+
+	all=$(all_tests)
+	if [ -z "${TESTS:-}" ] && [ "${E2E_QUICK:-0}" = 1 ]; then
+		grep -vx -F -f <(awk '!/^#/ && $3 == "slow" { print $1 }' \
+			"$TIMEOUT_LIST") <<<"$all"
+		return
+	fi
+	if [ -z "${TESTS:-}" ]; then
+		echo "$all"
+		return
+	fi
+	for n in $TESTS; do
+		n=${n##*/}
+		grep -qx -- "$n" <<<"$all" || die "unknown test '$n' (see 'scripts/e2e.sh list')"
+		echo "$n"
+	done
+}
+
+build() {
+	prepare_tree
+	mkdir -p "$BUILD"
+	build_kernel
+	build_selftests
+}
+
+case $MODE in
+tree)
+	prepare_tree
+	echo "$TREE"
+	;;
+build)
+	build
+	;;
+list)
+	prepare_tree
+	selected_tests
+	;;
+boot)
+	prepare_tree
+	[ -n "${CMDS:-}" ] || die "boot: set CMDS to the commands to run"
+	i=0
+	while read -r c; do
+		[ -n "$c" ] || continue
+		i=$((i + 1))
+		printf '%s\t%s\t%s\n' "$i" "$TIMEOUT" "$c"
+	done <<<"$CMDS" >"$BUILD/cmds"
+	rc=0
+	boot "$BUILD/cmds" || rc=$?
+	cat "$BUILD/output.log"
+	splats | sed 's/^/e2e: kernel splat: /' >&2
+	log "kernel log: $BUILD/console.log"
+	[ -z "$(splats)" ] || rc=1
+	exit $rc
+	;;
+run)
+	t0=$SECONDS
+	build
+	mapfile -t tests < <(selected_tests)
+	for n in "${tests[@]}"; do
+		printf '%s\t%s\t%s\n' "$n" "$(limit_of "$n")" "exec /kvm/$n"
+	done >"$BUILD/cmds"
+	rm -f "$BUILD/times.txt"
+	brc=0
+	boot "$BUILD/cmds" || brc=$?
+	rc=0
+	report "${tests[@]}" || rc=$?
+	[ "$brc" -eq 0 ] || { log "the boot did not complete (see $BUILD/console.log)"; rc=1; }
+	log "logs: $BUILD/console.log, $BUILD/output.log, $BUILD/out/; total $((SECONDS - t0)) s"
+	exit $rc
+	;;
+*)
+	echo "usage: $0 [run|build|boot|list|tree] [KERNEL=layer|stock] [TESTS=...]" >&2
+	exit 2
+	;;
+esac

@@ -49,7 +49,8 @@ void nested_ctx_cpu_lists_init(void)
 
 /**
  * nested_ctx_init() - Initialise a context that is not loaded anywhere.
- * @ctx: The context; @ctx->ptr and @ctx->pa are left as they are.
+ * @ctx: The context; @ctx->ptr and @ctx->pa are left as they are, and
+ *	@ctx->shadow_vmcs is reset to NULL.
  *
  * For contexts whose control structure KVM allocates itself; see also
  * nested_ctx_alloc().
@@ -67,6 +68,7 @@ void nested_ctx_init(struct nested_ctx *ctx)
 	ctx->guest_tag = 0;
 	tlb_tag_owner_init(&ctx->owner);
 	INIT_LIST_HEAD(&ctx->cpu_link);
+	ctx->shadow_vmcs = NULL;
 }
 EXPORT_SYMBOL_GPL(nested_ctx_init);
 
@@ -246,8 +248,9 @@ EXPORT_SYMBOL_GPL(nested_ctx_clear_cpu);
 /**
  * nested_ctx_emergency_clear_cpu() - Clear this CPU's contexts on a crash.
  *
- * For the crash and emergency-reboot paths: calls the clear leaf on every
- * context loaded here, and changes nothing else (no list update, no lock),
+ * For the crash and emergency-reboot paths: calls the emergency_clear leaf
+ * (the clear leaf if the backend has none) on every context loaded here,
+ * and changes nothing else (no list update, no lock),
  * so that it is safe from NMI context on a CPU that was interrupted
  * anywhere.
  *
@@ -260,8 +263,12 @@ void nested_ctx_emergency_clear_cpu(void)
 
 	if (!nested_ops.clear)
 		return;
-	list_for_each_entry(ctx, head, cpu_link)
-		nested_ops.clear(ctx);
+	list_for_each_entry(ctx, head, cpu_link) {
+		if (nested_ops.emergency_clear)
+			nested_ops.emergency_clear(ctx);
+		else
+			nested_ops.clear(ctx);
+	}
 }
 EXPORT_SYMBOL_GPL(nested_ctx_emergency_clear_cpu);
 

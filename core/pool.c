@@ -31,6 +31,13 @@
  * with none (flushed on every VM-entry), and a tag the caller gives one with
  * nested_ctx_set_tag() is the caller's to free.
  *
+ * A context is a bare &struct nested_ctx unless the caller gives the pool a
+ * &struct nested_pool_ops: then each context lives in a container of the
+ * caller's, which the caller allocates and frees, so that it can keep its
+ * own per-context state with it (KVM's struct loaded_vmcs around a vmcs02).
+ * The pool still decides when a context is allocated, cleared, reused and
+ * freed.
+ *
  * The pool belongs to one vCPU: KVM embeds it in its per-vCPU nested state
  * and calls it only under the vCPU mutex, so it has no lock of its own.
  * Every call may clear contexts and free them; the caller must not make
@@ -89,6 +96,33 @@ static void nested_pool_tag_put(struct nested_ctx_pool *pool,
 		tlb_tags_free(pool->tags, &ctx->tag);
 }
 
+/* The pool's own contexts: a bare context, from nested_ctx_alloc(). */
+static struct nested_ctx *nested_pool_ctx_alloc(struct nested_ctx_pool *pool,
+						gfp_t gfp)
+{
+	struct nested_ctx *ctx = kzalloc(sizeof(*ctx), gfp);
+
+	if (!ctx)
+		return NULL;
+	if (nested_ctx_alloc(ctx, gfp)) {
+		kfree(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void nested_pool_ctx_free(struct nested_ctx_pool *pool,
+				 struct nested_ctx *ctx)
+{
+	nested_ctx_free(ctx);
+	kfree(ctx);
+}
+
+static const struct nested_pool_ops nested_pool_own_ops = {
+	.alloc	= nested_pool_ctx_alloc,
+	.free	= nested_pool_ctx_free,
+};
+
 /* Unlink an entry, clear its context where it is loaded and free it all. */
 static void nested_pool_free_entry(struct nested_ctx_pool *pool,
 				   struct nested_pool_entry *e)
@@ -96,8 +130,9 @@ static void nested_pool_free_entry(struct nested_ctx_pool *pool,
 	hash_del(&e->node);
 	list_del(&e->lru);
 	pool->nr--;
-	nested_ctx_free(&e->ctx);
-	nested_pool_tag_put(pool, &e->ctx);
+	nested_ctx_clear(e->ctx);
+	nested_pool_tag_put(pool, e->ctx);
+	pool->ops->free(pool, e->ctx);
 	kfree(e);
 }
 
@@ -118,10 +153,10 @@ static struct nested_pool_entry *nested_pool_evict(struct nested_ctx_pool *pool)
 	struct nested_pool_entry *e = nested_pool_lru(pool);
 
 	hash_del(&e->node);
-	nested_ctx_clear(&e->ctx);
-	nested_pool_tag_put(pool, &e->ctx);
-	nested_ctx_init(&e->ctx);
-	nested_pool_tag_get(pool, &e->ctx);
+	nested_ctx_clear(e->ctx);
+	nested_pool_tag_put(pool, e->ctx);
+	nested_ctx_init(e->ctx);
+	nested_pool_tag_get(pool, e->ctx);
 	pool->stats.evictions++;
 	return e;
 }
@@ -134,7 +169,8 @@ static struct nested_pool_entry *nested_pool_evict(struct nested_ctx_pool *pool)
  * @tags: Space each entry allocates a TLB tag of its own from, or NULL to
  *	leave tags to the caller.
  *
- * Nothing is allocated until nested_pool_get() needs a context.  On
+ * Nothing is allocated until nested_pool_get() needs a context; each is a
+ * bare &struct nested_ctx (see nested_pool_init_ops() for more).  On
  * failure @pool is left uninitialised.
  *
  * Context: Any context.  The vCPU mutex, or the vCPU not being visible yet,
@@ -144,7 +180,29 @@ static struct nested_pool_entry *nested_pool_evict(struct nested_ctx_pool *pool)
 int nested_pool_init(struct nested_ctx_pool *pool, unsigned int capacity,
 		     struct tlb_tags *tags)
 {
+	return nested_pool_init_ops(pool, capacity, tags, NULL);
+}
+EXPORT_SYMBOL_GPL(nested_pool_init);
+
+/**
+ * nested_pool_init_ops() - Initialise an empty pool of the caller's contexts.
+ * @pool: The pool, embedded in the vCPU's nested state.
+ * @capacity: As for nested_pool_init().
+ * @tags: As for nested_pool_init().
+ * @ops: How to allocate and free a context inside a container of the
+ *	caller's, or NULL for bare contexts as nested_pool_init().  Must stay
+ *	valid until nested_pool_destroy().
+ *
+ * Context: As nested_pool_init().
+ * Return: 0, or -EINVAL if @capacity is out of range or @ops lacks a member.
+ */
+int nested_pool_init_ops(struct nested_ctx_pool *pool, unsigned int capacity,
+			 struct tlb_tags *tags,
+			 const struct nested_pool_ops *ops)
+{
 	if (!nested_pool_capacity_valid(capacity))
+		return -EINVAL;
+	if (ops && (!ops->alloc || !ops->free))
 		return -EINVAL;
 
 	hash_init(pool->hash);
@@ -152,10 +210,11 @@ int nested_pool_init(struct nested_ctx_pool *pool, unsigned int capacity,
 	pool->nr = 0;
 	pool->capacity = capacity;
 	pool->tags = tags;
+	pool->ops = ops ?: &nested_pool_own_ops;
 	memset(&pool->stats, 0, sizeof(pool->stats));
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nested_pool_init);
+EXPORT_SYMBOL_GPL(nested_pool_init_ops);
 
 /**
  * nested_pool_get() - Find or make the L2 context for a vmcs12/vmcb12.
@@ -181,7 +240,6 @@ struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
 				   bool *hit)
 {
 	struct nested_pool_entry *e;
-	int ret;
 
 	might_sleep();
 
@@ -190,19 +248,19 @@ struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
 		list_move(&e->lru, &pool->lru);
 		pool->stats.hits++;
 		*hit = true;
-		return &e->ctx;
+		return e->ctx;
 	}
 
 	if (pool->nr < pool->capacity) {
 		e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 		if (!e)
 			return ERR_PTR(-ENOMEM);
-		ret = nested_ctx_alloc(&e->ctx, GFP_KERNEL_ACCOUNT);
-		if (ret) {
+		e->ctx = pool->ops->alloc(pool, GFP_KERNEL_ACCOUNT);
+		if (!e->ctx) {
 			kfree(e);
-			return ERR_PTR(ret);
+			return ERR_PTR(-ENOMEM);
 		}
-		nested_pool_tag_get(pool, &e->ctx);
+		nested_pool_tag_get(pool, e->ctx);
 		list_add(&e->lru, &pool->lru);
 		pool->nr++;
 	} else {
@@ -213,7 +271,7 @@ struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
 	hlist_add_head(&e->node, nested_pool_bucket(pool, key));
 	pool->stats.misses++;
 	*hit = false;
-	return &e->ctx;
+	return e->ctx;
 }
 EXPORT_SYMBOL_GPL(nested_pool_get);
 

@@ -41,6 +41,8 @@ static int nested_vendor_check(const struct nested_vendor_ops *ops)
 		missing = "flush_tag";
 	else if (ops->clear && !ops->load)
 		missing = "load (required by clear)";
+	else if (ops->emergency_clear && !ops->clear)
+		missing = "clear (required by emergency_clear)";
 	else if (!ops->clear && !ops->mark_dirty)
 		missing = "clear or mark_dirty (CPU migration)";
 

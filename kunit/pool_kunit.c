@@ -11,6 +11,7 @@
 #include <linux/minmax.h>
 #include <linux/preempt.h>
 #include <linux/prandom.h>
+#include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 
@@ -287,9 +288,9 @@ static void nested_pool_get_evicts_lru(struct kunit *test)
 		/* A miss on a full pool reuses the least recent context. */
 		lru_ctx = NULL;
 		if (pool->nr == c->capacity)
-			lru_ctx = &list_last_entry(&pool->lru,
-						   struct nested_pool_entry,
-						   lru)->ctx;
+			lru_ctx = list_last_entry(&pool->lru,
+						  struct nested_pool_entry,
+						  lru)->ctx;
 		ctx = get(test, pool, c->keys[i], &hit);
 		KUNIT_EXPECT_EQ_MSG(test, hit, c->hit[i], "step %u", i);
 		if (!hit && lru_ctx)
@@ -900,6 +901,165 @@ static void nested_pool_ops_match_lru_model(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(pool->tags), 64 - pool->nr);
 }
 
+/*
+ * Contexts in containers of the caller's, as KVM keeps a struct loaded_vmcs
+ * around each vmcs02.
+ */
+#define BOX_MAGIC	0x626f78
+
+struct pool_box {
+	u32 magic;
+	unsigned long state;	/* the caller's own, kept across eviction */
+	struct nested_ctx ctx;
+};
+
+static struct {
+	unsigned int alloc, free, free_loaded;
+	bool fail;
+} box;
+
+static struct nested_ctx *box_alloc(struct nested_ctx_pool *pool, gfp_t gfp)
+{
+	struct pool_box *b;
+
+	if (box.fail)
+		return NULL;
+	b = kzalloc(sizeof(*b), gfp);
+	if (!b)
+		return NULL;
+	if (nested_ctx_alloc(&b->ctx, gfp)) {
+		kfree(b);
+		return NULL;
+	}
+	b->magic = BOX_MAGIC;
+	box.alloc++;
+	return &b->ctx;
+}
+
+static void box_free(struct nested_ctx_pool *pool, struct nested_ctx *ctx)
+{
+	struct pool_box *b = container_of(ctx, struct pool_box, ctx);
+
+	WARN_ON(b->magic != BOX_MAGIC);
+	/* The pool clears a context before its container goes. */
+	if (ctx->cpu >= 0)
+		box.free_loaded++;
+	box.free++;
+	nested_ctx_free(ctx);
+	kfree(b);
+}
+
+static const struct nested_pool_ops box_ops = {
+	.alloc = box_alloc,
+	.free = box_free,
+};
+
+static struct nested_ctx_pool *box_pool_for_test(struct kunit *test,
+						 unsigned int capacity)
+{
+	struct nested_ctx_pool *pool;
+
+	fake_backend_register(test, FAKE_VMX_LIKE);
+	memset(&box, 0, sizeof(box));
+	pool = kunit_kzalloc(test, sizeof(*pool), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	KUNIT_ASSERT_EQ(test, nested_pool_init_ops(pool, capacity,
+						   tags_for_test(test, 16),
+						   &box_ops), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pool_destroy_action,
+							pool), 0);
+	return pool;
+}
+
+static struct pool_box *box_of(struct nested_ctx *ctx)
+{
+	return container_of(ctx, struct pool_box, ctx);
+}
+
+static void nested_pool_ops_caller_containers(struct kunit *test)
+{
+	struct nested_ctx_pool *pool = box_pool_for_test(test, 2);
+	struct nested_ctx *a, *b, *c;
+	bool hit;
+
+	a = get(test, pool, 1, &hit);
+	KUNIT_EXPECT_FALSE(test, hit);
+	KUNIT_EXPECT_EQ(test, box_of(a)->magic, BOX_MAGIC);
+	box_of(a)->state = 1;
+	run_once(a);
+	b = get(test, pool, 2, &hit);
+	box_of(b)->state = 2;
+	run_once(b);
+	KUNIT_EXPECT_EQ(test, box.alloc, 2);
+
+	/* Hits return the same container. */
+	KUNIT_EXPECT_PTR_EQ(test, get(test, pool, 1, &hit), a);
+	KUNIT_EXPECT_TRUE(test, hit);
+
+	/*
+	 * A miss on a full pool reuses the least recent container, cleared
+	 * and reset like a new context; the caller's state is left to it.
+	 */
+	c = get(test, pool, 3, &hit);
+	KUNIT_EXPECT_FALSE(test, hit);
+	KUNIT_EXPECT_PTR_EQ(test, c, b);
+	KUNIT_EXPECT_EQ(test, box_of(c)->state, 2);
+	KUNIT_EXPECT_EQ(test, c->cpu, -1);
+	KUNIT_EXPECT_FALSE(test, c->launched);
+	KUNIT_EXPECT_EQ(test, box.alloc, 2);
+	KUNIT_EXPECT_EQ(test, box.free, 0);
+	KUNIT_EXPECT_EQ(test, fake.clear_wrong_cpu, 0);
+
+	/* Invalidation and emptying free containers, cleared first. */
+	nested_pool_invalidate(pool, key(1));
+	KUNIT_EXPECT_EQ(test, box.free, 1);
+	run_once(c);
+	nested_pool_empty(pool);
+	KUNIT_EXPECT_EQ(test, box.free, 2);
+	KUNIT_EXPECT_EQ(test, box.free_loaded, 0);
+	KUNIT_EXPECT_EQ(test, pool->nr, 0);
+	KUNIT_EXPECT_EQ(test, fake.live, 0);
+	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(pool->tags), 16);
+}
+
+static void nested_pool_ops_alloc_failure(struct kunit *test)
+{
+	struct nested_ctx_pool *pool = box_pool_for_test(test, 4);
+	struct nested_ctx *ctx;
+	bool hit;
+
+	get(test, pool, 1, &hit);
+	box.fail = true;
+	hit = true;
+	ctx = nested_pool_get(pool, key(2), &hit);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(ctx), -ENOMEM);
+	KUNIT_EXPECT_TRUE(test, hit);
+	KUNIT_EXPECT_EQ(test, pool->nr, 1);
+	KUNIT_EXPECT_EQ(test, hashed_entries(pool), 1);
+	KUNIT_EXPECT_EQ(test, pool->stats.misses, 1);
+	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(pool->tags), 15);
+	box.fail = false;
+	get(test, pool, 2, &hit);
+	KUNIT_EXPECT_FALSE(test, hit);
+	KUNIT_EXPECT_EQ(test, box.alloc, 2);
+}
+
+static void nested_pool_init_ops_checks_ops(struct kunit *test)
+{
+	const struct nested_pool_ops no_free = { .alloc = box_alloc };
+	struct nested_ctx_pool *pool;
+
+	pool = kunit_kzalloc(test, sizeof(*pool), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	KUNIT_EXPECT_EQ(test, nested_pool_init_ops(pool, 1, NULL, &no_free),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, nested_pool_init_ops(pool, 0, NULL, &box_ops),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, nested_pool_init_ops(pool, 1, NULL, NULL), 0);
+	nested_pool_destroy(pool);
+}
+
 static struct kunit_case nested_pool_cases[] = {
 	KUNIT_CASE_PARAM(nested_pool_init_capacity_bounds,
 			 capacity_gen_params),
@@ -920,6 +1080,9 @@ static struct kunit_case nested_pool_cases[] = {
 	KUNIT_CASE_PARAM(nested_pool_get_tag_per_entry, tags_gen_params),
 	KUNIT_CASE(nested_pool_get_spreads_keys),
 	KUNIT_CASE(nested_pool_ops_match_lru_model),
+	KUNIT_CASE(nested_pool_ops_caller_containers),
+	KUNIT_CASE(nested_pool_ops_alloc_failure),
+	KUNIT_CASE(nested_pool_init_ops_checks_ops),
 	{}
 };
 

@@ -164,6 +164,12 @@ static void no_migration(struct nested_vendor_ops *ops)
 	ops->mark_dirty = NULL;
 }
 
+static void emergency_without_clear(struct nested_vendor_ops *ops)
+{
+	ops->clear = NULL;
+	ops->emergency_clear = fake_clear;
+}
+
 static const struct registry_bad_case registry_bad_cases[] = {
 	{ "name missing", no_name },
 	{ "alloc missing", no_alloc },
@@ -171,6 +177,7 @@ static const struct registry_bad_case registry_bad_cases[] = {
 	{ "flush_tag missing", no_flush },
 	{ "clear without load", no_load },
 	{ "no way to migrate", no_migration },
+	{ "emergency_clear without clear", emergency_without_clear },
 };
 
 static void registry_bad_desc(const struct registry_bad_case *c, char *desc)

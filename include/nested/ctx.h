@@ -37,6 +37,11 @@ struct vmcs;
  *	or vmcb12 ASID); 0 until the first nested VM-entry.
  * @cpu_link: On the per-CPU list of loaded contexts while @cpu >= 0, for
  *	backends with a clear leaf.
+ * @shadow_vmcs: VMX only: the shadow VMCS named by this VMCS's link
+ *	pointer, or NULL.  A VM-entry with VMCS shadowing makes it active on
+ *	@cpu as well, so the backend clears it together with a launched
+ *	context, and always on the emergency path.  Set and reset by the
+ *	context's user while the context is not running a guest.
  *
  * KVM embeds the context in its own per-VMCS/VMCB structure; nothing on the
  * VM-entry path goes through an extra pointer to reach it.  For SVM the
@@ -57,6 +62,7 @@ struct nested_ctx {
 	struct tlb_tag_owner owner;
 	u32 guest_tag;
 	struct list_head cpu_link;
+	struct vmcs *shadow_vmcs;
 };
 
 void nested_ctx_init(struct nested_ctx *ctx);

@@ -19,18 +19,44 @@
 /* log2 of the number of hash buckets: one per entry at full capacity. */
 #define NESTED_POOL_HASH_BITS		6
 
+struct nested_ctx_pool;
+
 /**
  * struct nested_pool_entry - One cached L2 context.
- * @ctx: The context; what nested_pool_get() returns a pointer to.
+ * @ctx: The context; what nested_pool_get() returns.  It lives in what
+ *	&nested_pool_ops.alloc allocated.
  * @key: Guest-physical address of the vmcs12 or vmcb12 it caches.
  * @lru: On &nested_ctx_pool.lru, most recently used first.
  * @node: In the bucket of &nested_ctx_pool.hash that @key hashes to.
  */
 struct nested_pool_entry {
-	struct nested_ctx ctx;
+	struct nested_ctx *ctx;
 	u64 key;
 	struct list_head lru;
 	struct hlist_node node;
+};
+
+/**
+ * struct nested_pool_ops - How a pool makes and unmakes its contexts.
+ * @alloc: Allocate a container of the caller's with a context in it, and
+ *	the context's control structure: the context must be as
+ *	nested_ctx_alloc() leaves one (never loaded, not launched, no tag),
+ *	whether the container got it from nested_ctx_alloc() or allocated the
+ *	structure itself and called nested_ctx_init().  Returns the context,
+ *	or NULL if memory ran out.  Called in process context with @gfp.
+ * @free: Free what @alloc allocated.  The pool has cleared the context on
+ *	the CPU where it was loaded and freed its tag.
+ *
+ * For a caller that keeps state of its own with each context, as KVM keeps
+ * a struct loaded_vmcs around each vmcs02: it finds its container from the
+ * context with container_of(), and its vCPU from the pool the same way.
+ * The pool never touches the container otherwise.  An evicted context is
+ * reused in its container for another key (see nested_pool_get()): what the
+ * caller keeps there for the old key is the caller's to redo on a miss.
+ */
+struct nested_pool_ops {
+	struct nested_ctx *(*alloc)(struct nested_ctx_pool *pool, gfp_t gfp);
+	void (*free)(struct nested_ctx_pool *pool, struct nested_ctx *ctx);
 };
 
 /**
@@ -57,6 +83,9 @@ struct nested_pool_stats {
  * @nr: Number of entries.
  * @capacity: Most entries the pool holds, 1 to %NESTED_POOL_MAX_CAPACITY.
  * @tags: Space each entry's TLB tag is allocated from, or NULL.
+ * @ops: How contexts are allocated and freed; the pool's own (a bare
+ *	&struct nested_ctx from nested_ctx_alloc()) unless
+ *	nested_pool_init_ops() was given others.
  * @stats: Counters, for the caller to read.
  *
  * Embedded by KVM in its per-vCPU nested state.  All fields but @stats are
@@ -68,11 +97,15 @@ struct nested_ctx_pool {
 	unsigned int nr;
 	unsigned int capacity;
 	struct tlb_tags *tags;
+	const struct nested_pool_ops *ops;
 	struct nested_pool_stats stats;
 };
 
 int nested_pool_init(struct nested_ctx_pool *pool, unsigned int capacity,
 		     struct tlb_tags *tags);
+int nested_pool_init_ops(struct nested_ctx_pool *pool, unsigned int capacity,
+			 struct tlb_tags *tags,
+			 const struct nested_pool_ops *ops);
 void nested_pool_destroy(struct nested_ctx_pool *pool);
 struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
 				   bool *hit);

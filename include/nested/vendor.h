@@ -56,6 +56,11 @@ enum nested_flush {
  *	inactive on this CPU (VMCLEAR), so that it can be loaded elsewhere
  *	and must next be launched.  Called on the CPU in &nested_ctx.cpu with
  *	interrupts disabled, possibly from an IPI.  Optional; requires @load.
+ * @emergency_clear: As @clear, for the crash and emergency-reboot paths:
+ *	called in any context, NMI included, on a CPU interrupted anywhere;
+ *	it must only execute instructions, and clear whatever hardware may
+ *	hold active for @ctx, whatever the context's recorded state says.
+ *	Optional: @clear is used if it is absent; requires @clear.
  * @mark_dirty: Mark groups of @ctx's state as modified, so hardware does
  *	not reuse a cached copy of them (SVM VMCB clean bits).  The bitmask
  *	is vendor-defined; %NESTED_DIRTY_ALL means every group.  Called with
@@ -72,6 +77,7 @@ struct nested_vendor_ops {
 	void (*flush_tag)(struct nested_ctx *ctx, enum nested_flush how);
 	void (*load)(struct nested_ctx *ctx);
 	void (*clear)(struct nested_ctx *ctx);
+	void (*emergency_clear)(struct nested_ctx *ctx);
 	void (*mark_dirty)(struct nested_ctx *ctx, u32 groups);
 };
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The project's test command: KUnit on UML and on x86_64, then the style
-# gates.  Ends with one line "N passed, N failed, N skipped" summed over
-# the KUnit runs, and exits non-zero naming every step that failed.
+# The project's test command: KUnit on UML and on x86_64, the style
+# gates, then the layer kernel end to end: KVM's selftests (the quick set)
+# under QEMU with the patch series applied, and the series' W=1/sparse
+# comparison with the stock kernel.  Ends with one line "N passed, N
+# failed, N skipped" summed over the KUnit and e2e runs, and exits
+# non-zero naming every step that failed.
 
 set -uo pipefail
 
@@ -23,15 +26,15 @@ step() {
 
 	shift
 	echo "== $name: $*"
-	"$@" 2>&1 | tee "$log" | grep -E '^(kunit |lint|    [A-Z#+]|\[.*\] (=|\[FAILED|\[CRASHED|\[SKIPPED|Testing complete))'
+	"$@" 2>&1 | tee "$log" | grep -E '^(kunit |lint|kvm-lint|e2e |(PASS|FAIL|SKIP|XFAIL|XPASS) |    [A-Z#+]|\[.*\] (=|\[FAILED|\[CRASHED|\[SKIPPED|Testing complete))'
 	local rc=${PIPESTATUS[0]}
 	echo "== $name: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $((SECONDS - t0)) s"
 	[ "$rc" = 0 ] || failed+=("$name")
 
 	local line
-	line=$(grep -E '^kunit [a-z0-9_]+: [0-9]+ passed' "$log" | tail -n 1)
+	line=$(grep -E '^(kunit|e2e) [a-z0-9_]+: [0-9]+ passed' "$log" | tail -n 1)
 	if [ -n "$line" ]; then
-		read -r p f s < <(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$line")
+		read -r p f s < <(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/' <<<"$line")
 		passed=$((passed + p)) nfailed=$((nfailed + f)) skipped=$((skipped + s))
 	fi
 }
@@ -39,6 +42,8 @@ step() {
 step kunit-um scripts/kunit.sh um
 step kunit-x86_64 scripts/kunit.sh x86_64
 step lint scripts/lint.sh
+step e2e-layer scripts/e2e.sh run KERNEL=layer E2E_QUICK=1
+step kvm-lint scripts/kvm-lint.sh
 
 echo "check: $((SECONDS - start)) s"
 if [ ${#failed[@]} -ne 0 ]; then

@@ -524,7 +524,10 @@ report() {
 			fi
 		else
 			reason=$(fail_reason "$out" "$rc" "$secs" "$to")
-			if [ -n "$x" ] && { echo "$reason"; cat "$out"; } | grep -q -E -- "$xre"; then
+			# Not a pipe into grep -q: with pipefail, a writer killed
+			# by SIGPIPE after an early match would read as no match.
+			if [ -n "$x" ] &&
+			   grep -q -E -- "$xre" <<<"$reason"$'\n'"$(cat "$out")"; then
 				echo "XFAIL $n ($xreason)"
 				xf=$((xf + 1))
 			elif [ -n "$x" ]; then

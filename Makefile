@@ -27,12 +27,16 @@ KERNEL	?= layer
 TESTS	?=
 QUICK	?= 0
 
+RUNS	?= 5
+ROUND_TRIPS ?= 100000
+
 .PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
-	clean
+	e2e-bench kvm-lint clean
 
 help:
 	@echo 'Targets:'
-	@echo '  check      the test command: lint, kunit, kunit-x86, one summary line'
+	@echo '  check      the test command: kunit, kunit-x86, lint, e2e QUICK=1, kvm-lint;'
+	@echo '             one summary line'
 	@echo '  kunit      KUnit suites on UML (SUITE=glob to pick suites)'
 	@echo '  kunit-x86  KUnit suites on x86_64 under QEMU, 2 vCPUs'
 	@echo '  lint       checkpatch --strict, kernel-doc -Wall, W=1 and sparse'
@@ -42,6 +46,9 @@ help:
 	@echo '             selftests in it (KERNEL=layer|stock, TESTS="a b" for a subset,'
 	@echo '             QUICK=1 without the slow stress tests)'
 	@echo '  e2e-build  build the e2e kernel and selftests only'
+	@echo '  e2e-bench  nested round-trip benchmark, stock against layer kernel'
+	@echo '             (RUNS=$(RUNS) boots each, ROUND_TRIPS=$(ROUND_TRIPS))'
+	@echo '  kvm-lint   W=1 + sparse of arch/x86/kvm/, layer against stock'
 	@echo '  modules    out-of-tree build against KDIR=$(KDIR)'
 
 modules:
@@ -71,6 +78,12 @@ e2e:
 
 e2e-build:
 	scripts/e2e.sh build KERNEL='$(KERNEL)'
+
+e2e-bench:
+	scripts/e2e-bench.sh RUNS='$(RUNS)' ROUND_TRIPS='$(ROUND_TRIPS)'
+
+kvm-lint:
+	scripts/kvm-lint.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

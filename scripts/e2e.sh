@@ -515,7 +515,7 @@ report() {
 			echo "SKIP $n$(skip_reason "$out")"
 			skip=$((skip + 1))
 		elif [ "$rc" = 0 ]; then
-			if [ -n "$x" ]; then
+			if [ -n "$x" ] && [ "${xreason#flaky:}" = "$xreason" ]; then
 				echo "XPASS $n (expected to fail: $xreason)"
 				fail=$((fail + 1))
 			else
@@ -524,7 +524,7 @@ report() {
 			fi
 		else
 			reason=$(fail_reason "$out" "$rc" "$secs" "$to")
-			if [ -n "$x" ] && { echo "$reason"; cat "$out"; } | grep -q -E -- "$xre"; then
+			if [ -n "$x" ] && grep -q -E -- "$xre" "$out" - <<<"$reason"; then
 				echo "XFAIL $n ($xreason)"
 				xf=$((xf + 1))
 			elif [ -n "$x" ]; then

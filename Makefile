@@ -24,7 +24,8 @@ else
 KDIR	?= /lib/modules/$(shell uname -r)/build
 SUITE	?=
 
-.PHONY: help modules kunit kunit-x86 lint check bench mutants clean
+.PHONY: help modules kunit kunit-x86 lint check bench mutants fuzz fuzz-smoke \
+	clean
 
 help:
 	@echo 'Targets:'
@@ -34,6 +35,8 @@ help:
 	@echo '  lint       checkpatch --strict, kernel-doc -Wall, W=1 and sparse'
 	@echo '  bench      benchmark suites on UML, without lock debugging'
 	@echo '  mutants    apply each mutant of scripts/mutants.txt, expect a failing test'
+	@echo '  fuzz       libFuzzer+ASan+UBSan on the nested state parsers, FUZZ_TIME=600 s per target'
+	@echo '  fuzz-smoke the same, FUZZ_SMOKE_TIME=5 s per target'
 	@echo '  modules    out-of-tree build against KDIR=$(KDIR)'
 
 modules:
@@ -54,6 +57,12 @@ bench:
 
 mutants:
 	scripts/mutants.sh $(MUTANT)
+
+fuzz:
+	scripts/fuzz.sh full $(TARGET)
+
+fuzz-smoke:
+	scripts/fuzz.sh smoke $(TARGET)
 
 check:
 	scripts/check.sh

@@ -9,6 +9,7 @@
 #include <kunit/test.h>
 #include <linux/prandom.h>
 #include <linux/sizes.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
 #include <asm/kvm.h>
@@ -32,6 +33,26 @@
 #define OFF_LINK	176
 #define OFF_CPU_BASED	748
 #define OFF_SECONDARY	804
+
+/*
+ * The offsets the fuzz build's shims (fuzz/include/asm) pin, checked here
+ * against the kernel's own headers.
+ */
+static_assert(sizeof(struct kvm_nested_state) == 128);
+static_assert(offsetof(struct kvm_nested_state, hdr.vmx.smm.flags) == 24);
+static_assert(offsetof(struct kvm_nested_state, hdr.vmx.flags) == 28);
+static_assert(offsetof(struct kvm_nested_state,
+		       hdr.vmx.preemption_timer_deadline) == 32);
+static_assert(offsetof(struct vmcb_control_area, iopm_base_pa) == 0x40);
+static_assert(offsetof(struct vmcb_control_area, asid) == 0x58);
+static_assert(offsetof(struct vmcb_control_area, int_ctl) == 0x60);
+static_assert(offsetof(struct vmcb_control_area, nested_ctl) == 0x90);
+static_assert(offsetof(struct vmcb_control_area, nested_cr3) == 0xb0);
+static_assert(offsetof(struct vmcb_save_area, efer) == 0xd0);
+static_assert(offsetof(struct vmcb_save_area, cr4) == 0x148);
+static_assert(offsetof(struct vmcb_save_area, rflags) == 0x170);
+static_assert(offsetof(struct vmcb_save_area, rsp) == 0x1d8);
+static_assert(INTERCEPT_NMI == 97 && INTERCEPT_VMRUN == 128);
 
 /* The vCPU facts a case runs with. */
 #define CTX_VMX		BIT(0)
@@ -197,6 +218,8 @@ static const struct vmx_case vmx_cases[] = {
 	  .vmcs12 = PTR, .ctx = CTX_VMX | CTX_SMM, .ret = -EINVAL },
 	{ "run pending in SMM", .flags = GM | RP, .size = SZ, .vmxon = ON,
 	  .vmcs12 = PTR, .ctx = CTX_VMX | CTX_SMM, .ret = -EINVAL },
+	{ "SMM VMXON flag outside SMM", .size = SZ, .vmxon = ON,
+	  .vmcs12 = PTR, .smm = SMM_ON, .ctx = CTX_VMX, .ret = -EINVAL },
 	{ "SMM, VMXON", .size = SZ, .vmxon = ON, .vmcs12 = PTR,
 	  .smm = SMM_ON, .ctx = CTX_VMX | CTX_SMM, .ret = 0,
 	  .v2 = NESTED_VMX_F_SMM_VMXON },

@@ -31,7 +31,7 @@ RUNS	?= 5
 ROUND_TRIPS ?= 100000
 
 .PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
-	e2e-bench kvm-lint clean
+	e2e-bench kvm-lint fuzz fuzz-smoke clean
 
 help:
 	@echo 'Targets:'
@@ -49,6 +49,8 @@ help:
 	@echo '  e2e-bench  nested round-trip benchmark, stock against layer kernel'
 	@echo '             (RUNS=$(RUNS) boots each, ROUND_TRIPS=$(ROUND_TRIPS))'
 	@echo '  kvm-lint   W=1 + sparse of arch/x86/kvm/, layer against stock'
+	@echo '  fuzz       libFuzzer+ASan+UBSan on the nested state parsers, FUZZ_TIME=600 s per target'
+	@echo '  fuzz-smoke the same, FUZZ_SMOKE_TIME=5 s per target'
 	@echo '  modules    out-of-tree build against KDIR=$(KDIR)'
 
 modules:
@@ -69,6 +71,12 @@ bench:
 
 mutants:
 	scripts/mutants.sh $(MUTANT)
+
+fuzz:
+	scripts/fuzz.sh full $(TARGET)
+
+fuzz-smoke:
+	scripts/fuzz.sh smoke $(TARGET)
 
 check:
 	scripts/check.sh

@@ -36,6 +36,8 @@ static const u32 nested_state_sec_size[NESTED_STATE_SEC_NR] = {
 	[NESTED_STATE_SEC_VMX_SHADOW_VMCS12] = NESTED_STATE_PAGE_SIZE,
 	[NESTED_STATE_SEC_VMX_PREEMPTION_TIMER] =
 		sizeof(struct nested_state_vmx_timer),
+	[NESTED_STATE_SEC_SVM_VMCB12_PA] =
+		sizeof(struct nested_state_svm_vmcb12_pa),
 };
 
 /* Offset of the first payload after a table of @nr descriptors. */

@@ -18,7 +18,7 @@
 #define STATE_PATTERN	0xa5
 
 /* Number of random states per vendor, and of corrupted containers. */
-#define STATE_ROUND_TRIPS	1000
+#define STATE_ROUND_TRIPS	100000
 #define STATE_MUTATIONS		20000
 
 /* An unknown type, beyond every type this reader knows. */
@@ -365,7 +365,7 @@ static struct kunit_suite nested_state_suite = {
 
 #define SEC(t)		BIT(NESTED_STATE_SEC_##t)
 #define SVM_GUEST_SECS	(SEC(SVM_FLAGS) | SEC(SVM_L1_SAVE) | SEC(SVM_L1_CRS) | \
-			 SEC(SVM_VMCB12))
+			 SEC(SVM_VMCB12) | SEC(SVM_VMCB12_PA))
 #define VMX_BASE_SECS	(SEC(VMX_FLAGS) | SEC(VMX_POINTERS))
 #define INVALID		NESTED_STATE_INVALID_GPA
 
@@ -410,6 +410,8 @@ static size_t vendor_blob_build(struct kunit *test,
 			data = &crs;
 		else if (t == NESTED_STATE_SEC_VMX_POINTERS)
 			data = &p;
+		else if (t == NESTED_STATE_SEC_SVM_VMCB12_PA)
+			data = &p.vmcs12_pa;
 		secs[nr] = (struct nested_state_section) {
 			t, REQ, 0, data };
 		switch (t) {
@@ -500,6 +502,18 @@ static const struct vendor_case svm_cases[] = {
 	{ "VMX section present", { SVM(GIF), 0, 0, 0,
 				   SEC(SVM_FLAGS) | SEC(VMX_POINTERS) },
 	  -EINVAL },
+	{ "guest mode, high vmcb12 address",
+	  { SVM(GUEST_MODE), SVME, 0, 0xfffffffffffff000ULL, SVM_GUEST_SECS },
+	  0 },
+	{ "guest mode without vmcb12 address",
+	  { SVM(GUEST_MODE), SVME, 0, 0,
+	    SVM_GUEST_SECS & ~SEC(SVM_VMCB12_PA) }, -EINVAL },
+	{ "vmcb12 address outside guest mode",
+	  { 0, 0, 0, 0, SEC(SVM_FLAGS) | SEC(SVM_VMCB12_PA) }, -EINVAL },
+	{ "vmcb12 address misaligned",
+	  { SVM(GUEST_MODE), SVME, 0, 0x1008, SVM_GUEST_SECS }, -EINVAL },
+	{ "vmcb12 address invalid",
+	  { SVM(GUEST_MODE), SVME, 0, INVALID, SVM_GUEST_SECS }, -EINVAL },
 };
 
 KUNIT_ARRAY_PARAM(svm, svm_cases, vendor_desc);
@@ -531,7 +545,14 @@ static const struct vendor_case vmx_cases[] = {
 				   VMXON, VMPTR, VMCS }, 0 },
 	{ "high pointers", { 0, 0, 0xfffffffffffff000ULL, 0xffffe000ULL,
 			     VMCS }, 0 },
-	{ "undefined flag", { BIT_ULL(5), 0, VMXON, INVALID, VMX_BASE_SECS },
+	{ "undefined flag", { BIT_ULL(6), 0, VMXON, INVALID, VMX_BASE_SECS },
+	  -EINVAL },
+	{ "guest mode, MTF pending", { VMX(GUEST_MODE) | VMX(MTF_PENDING), 0,
+				       VMXON, VMPTR, VMCS }, 0 },
+	{ "MTF pending outside guest mode", { VMX(MTF_PENDING), 0, VMXON,
+					      VMPTR, VMCS }, -EINVAL },
+	{ "SVM vmcb12 address present",
+	  { 0, 0, VMXON, INVALID, VMX_BASE_SECS | SEC(SVM_VMCB12_PA) },
 	  -EINVAL },
 	{ "vmxon misaligned", { 0, 0, VMXON + 8, INVALID, VMX_BASE_SECS },
 	  -EINVAL },
@@ -710,7 +731,7 @@ static void nested_state_vendor_encode_sizes(struct kunit *test)
 	svm->l1_efer = EFER_SVME;
 	KUNIT_EXPECT_EQ(test, nested_svm_state_encode(svm, NULL, 0, &size),
 			-E2BIG);
-	KUNIT_EXPECT_EQ(test, size, 4944);
+	KUNIT_EXPECT_EQ(test, size, 4968);
 
 	vmx->vmxon_pa = INVALID;
 	vmx->vmcs12_pa = INVALID;
@@ -737,6 +758,23 @@ static u64 rnd_u64(struct rnd_state *rnd)
 	return (u64)prandom_u32_state(rnd) << 32 | prandom_u32_state(rnd);
 }
 
+/*
+ * Random bytes in a page-sized payload: its first and last words and a few
+ * in between.  Cheaper than filling the whole page, which matters at
+ * STATE_ROUND_TRIPS iterations, and enough to catch a payload copied to
+ * or from the wrong place or with the wrong length.
+ */
+static void rnd_sprinkle(struct rnd_state *rnd, void *buf, size_t size)
+{
+	int i;
+
+	put_unaligned(rnd_u64(rnd), (u64 *)buf);
+	put_unaligned(rnd_u64(rnd), (u64 *)(buf + size - 8));
+	for (i = 0; i < 6; i++)
+		put_unaligned(rnd_u64(rnd),
+			      (u64 *)(buf + (prandom_u32_state(rnd) % size & ~7)));
+}
+
 /* A random valid SVM state; the fields it does not use stay zero. */
 static void svm_random_state(struct rnd_state *rnd,
 			     struct nested_svm_state *s)
@@ -756,12 +794,13 @@ static void svm_random_state(struct rnd_state *rnd,
 		s->flags |= NESTED_SVM_F_GUEST_MODE;
 		if (rnd_bool(rnd))
 			s->flags |= NESTED_SVM_F_RUN_PENDING;
-		prandom_bytes_state(rnd, &s->l1_save, sizeof(s->l1_save));
+		rnd_sprinkle(rnd, &s->l1_save, sizeof(s->l1_save));
 		s->l1_cr0 = rnd_u64(rnd);
 		s->l1_cr3 = rnd_u64(rnd);
 		s->l1_cr4 = rnd_u64(rnd);
 		s->l1_efer = rnd_u64(rnd) | EFER_SVME;
-		prandom_bytes_state(rnd, s->vmcb12, sizeof(s->vmcb12));
+		s->vmcb12_pa = rnd_u64(rnd) & GENMASK_ULL(63, 12);
+		rnd_sprinkle(rnd, s->vmcb12, sizeof(s->vmcb12));
 		break;
 	}
 }
@@ -793,17 +832,19 @@ static void vmx_random_state(struct rnd_state *rnd,
 		break;
 	}
 	if (vmcs12) {
-		prandom_bytes_state(rnd, s->vmcs12, sizeof(s->vmcs12));
+		rnd_sprinkle(rnd, s->vmcs12, sizeof(s->vmcs12));
 		if (rnd_bool(rnd)) {
 			s->has_shadow_vmcs12 = true;
-			prandom_bytes_state(rnd, s->shadow_vmcs12,
-					    sizeof(s->shadow_vmcs12));
+			rnd_sprinkle(rnd, s->shadow_vmcs12,
+				     sizeof(s->shadow_vmcs12));
 		}
 	}
 	if (vmcs12 && rnd_bool(rnd)) {
 		s->flags |= NESTED_VMX_F_GUEST_MODE;
 		if (rnd_bool(rnd))
 			s->flags |= NESTED_VMX_F_RUN_PENDING;
+		if (rnd_bool(rnd))
+			s->flags |= NESTED_VMX_F_MTF_PENDING;
 		if (rnd_bool(rnd)) {
 			s->has_preemption_timer_deadline = true;
 			s->preemption_timer_deadline = rnd_u64(rnd);

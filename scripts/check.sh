@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The project's test command: KUnit on UML and on x86_64, the style
-# gates, then the layer kernel end to end: KVM's selftests (the quick set)
+# gates, a short fuzzing pass over the nested-state parsers, then the
+# layer kernel end to end: KVM's selftests (the quick set)
 # under QEMU with the patch series applied, and the series' W=1/sparse
 # comparison with the stock kernel.  Ends with one line "N passed, N
 # failed, N skipped" summed over the KUnit and e2e runs, and exits
@@ -42,6 +43,7 @@ step() {
 step kunit-um scripts/kunit.sh um
 step kunit-x86_64 scripts/kunit.sh x86_64
 step lint scripts/lint.sh
+step fuzz-smoke scripts/fuzz.sh smoke
 step e2e-layer scripts/e2e.sh run KERNEL=layer E2E_QUICK=1
 step kvm-lint scripts/kvm-lint.sh
 

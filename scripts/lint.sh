@@ -13,7 +13,8 @@ CACHE=${NESTED_CACHE:-$HOME/.cache/nested}
 SRC=$("$PROJ/scripts/ktree.sh" src) || exit 1
 TREE=$("$PROJ/scripts/ktree.sh" kunit) || exit 1
 JOBS=${JOBS:-$(nproc)}
-OUT=$CACHE/lint
+FARM=${NESTED_FARM:-kunit}
+OUT=$CACHE/lint${NESTED_FARM:+-$NESTED_FARM}
 mkdir -p "$OUT"
 failed=()
 
@@ -55,7 +56,7 @@ gate kernel-doc "$log" "$(grep -c . "$log")"
 
 # W=1 and sparse over the layer's directory, in each configured build.
 for arch in um x86_64; do
-	build=$CACHE/build/kunit-$arch
+	build=$CACHE/build/$FARM-$arch
 	[ -f "$build/.config" ] || continue
 	log=$OUT/w1-sparse-$arch.log
 	make -C "$TREE" O="$build" ARCH=$arch -j"$JOBS" W=1 C=2 \

@@ -78,6 +78,7 @@ static_assert(sizeof(struct nested_state_desc) == 12);
  * @NESTED_STATE_SEC_VMX_SHADOW_VMCS12: The shadow vmcs12,
  *                                      NESTED_STATE_PAGE_SIZE opaque bytes.
  * @NESTED_STATE_SEC_VMX_PREEMPTION_TIMER: struct nested_state_vmx_timer.
+ * @NESTED_STATE_SEC_SVM_VMCB12_PA: struct nested_state_svm_vmcb12_pa.
  * @NESTED_STATE_SEC_NR: Number of known types, NONE included.
  *
  * The values are the on-the-wire types and never change; new types are
@@ -94,6 +95,7 @@ enum nested_state_sec {
 	NESTED_STATE_SEC_VMX_VMCS12,
 	NESTED_STATE_SEC_VMX_SHADOW_VMCS12,
 	NESTED_STATE_SEC_VMX_PREEMPTION_TIMER,
+	NESTED_STATE_SEC_SVM_VMCB12_PA,
 	NESTED_STATE_SEC_NR,
 };
 
@@ -119,7 +121,9 @@ enum nested_state_sec {
 #define NESTED_VMX_F_SMM_VMXON		BIT_ULL(3)
 /* SMM was entered from guest mode: RSM returns to L2. */
 #define NESTED_VMX_F_SMM_GUEST_MODE	BIT_ULL(4)
-#define NESTED_VMX_F_ALL		GENMASK_ULL(4, 0)
+/* A monitor trap flag VM-exit to L1 is pending (guest mode only). */
+#define NESTED_VMX_F_MTF_PENDING	BIT_ULL(5)
+#define NESTED_VMX_F_ALL		GENMASK_ULL(5, 0)
 
 /**
  * struct nested_state_svm_flags - Payload of NESTED_STATE_SEC_SVM_FLAGS.
@@ -144,6 +148,15 @@ struct nested_state_svm_l1_crs {
 	__le64 cr3;
 	__le64 cr4;
 	__le64 efer;
+};
+
+/**
+ * struct nested_state_svm_vmcb12_pa - Payload of
+ * NESTED_STATE_SEC_SVM_VMCB12_PA.
+ * @vmcb12_pa: Guest-physical address of L1's VMCB12, page-aligned.
+ */
+struct nested_state_svm_vmcb12_pa {
+	__le64 vmcb12_pa;
 };
 
 /**
@@ -218,6 +231,8 @@ struct nested_state_section {
  * @l1_cr3: L1's guest-visible CR3 (only in guest mode, else zero).
  * @l1_cr4: L1's guest-visible CR4 (only in guest mode, else zero).
  * @l1_efer: L1's guest-visible EFER (only in guest mode, else zero).
+ * @vmcb12_pa: Guest-physical address of VMCB12, page-aligned (only in
+ *             guest mode, else zero).
  * @vmcb12: Image of L1's VMCB12, struct vmcb padded to a page (only in
  *          guest mode, else zero).
  */
@@ -228,6 +243,7 @@ struct nested_svm_state {
 	u64 l1_cr3;
 	u64 l1_cr4;
 	u64 l1_efer;
+	u64 vmcb12_pa;
 	u8 vmcb12[NESTED_STATE_PAGE_SIZE];
 };
 
@@ -255,6 +271,41 @@ struct nested_vmx_state {
 	u8 shadow_vmcs12[NESTED_STATE_PAGE_SIZE];
 };
 
+/* Size of the header of 6.12's struct kvm_nested_state. */
+#define NESTED_LEGACY_HDR_SIZE		128
+
+/**
+ * struct nested_legacy_ctx - What KVM reads from the vCPU, not from the
+ * blob, when it checks a legacy struct kvm_nested_state.
+ * @efer: SVM: the vCPU's EFER outside guest mode (L1's).  In guest mode
+ *        the vCPU's registers are L2's and the SVM converter reads them
+ *        from the L2 save area it is given.
+ * @cr4_reserved: CR4 bits the vCPU model reserves (6.12's
+ *                __kvm_is_valid_cr4()).
+ * @efer_reserved: EFER bits the vCPU model rejects (6.12's
+ *                 kvm_valid_efer()).
+ * @maxphyaddr: The guest's MAXPHYADDR: a guest-physical address with a
+ *              bit at or above it set is illegal.
+ * @smm: The vCPU is in SMM.
+ * @smm_guest_mode: SVM, legacy to v2 only: SMM was entered from guest
+ *                  mode; 6.12 keeps this in SMRAM, not in the blob.
+ * @vmx: VMX: the guest CPUID has VMX.
+ * @evmcs: VMX: the enlightened VMCS capability is enabled on the vCPU.
+ * @npt: SVM: KVM uses nested paging (6.12's npt_enabled), so L1 may
+ *       enable it for L2.
+ */
+struct nested_legacy_ctx {
+	u64 efer;
+	u64 cr4_reserved;
+	u64 efer_reserved;
+	u8 maxphyaddr;
+	bool smm;
+	bool smm_guest_mode;
+	bool vmx;
+	bool evmcs;
+	bool npt;
+};
+
 int nested_state_encode(const struct nested_state_section *secs,
 			unsigned int nr, void *buf, size_t len, size_t *size);
 int nested_state_parse(const void *buf, size_t len,
@@ -268,5 +319,17 @@ int nested_vmx_state_encode(const struct nested_vmx_state *state, void *buf,
 			    size_t len, size_t *size);
 int nested_vmx_state_decode(const struct nested_state_view *view,
 			    struct nested_vmx_state *state);
+
+int nested_svm_state_from_legacy(const void *buf, size_t len,
+				 const struct nested_legacy_ctx *ctx,
+				 const struct vmcb_save_area *l2_save,
+				 struct nested_svm_state *state);
+int nested_svm_state_to_legacy(const struct nested_svm_state *state,
+			       void *buf, size_t len, size_t *size);
+int nested_vmx_state_from_legacy(const void *buf, size_t len,
+				 const struct nested_legacy_ctx *ctx,
+				 struct nested_vmx_state *state);
+int nested_vmx_state_to_legacy(const struct nested_vmx_state *state,
+			       void *buf, size_t len, size_t *size);
 
 #endif /* _NESTED_STATE_H */

@@ -27,7 +27,7 @@ step() {
 
 	shift
 	echo "== $name: $*"
-	"$@" 2>&1 | tee "$log" | grep -E '^(kunit |lint|kvm-lint|e2e |(PASS|FAIL|SKIP|XFAIL|XPASS) |    [A-Z#+]|\[.*\] (=|\[FAILED|\[CRASHED|\[SKIPPED|Testing complete))'
+	"$@" 2>&1 | tee "$log" | grep -E '^(kunit |lint|kvm-lint|fuzz|e2e |(PASS|FAIL|SKIP|XFAIL|XPASS) |    [A-Z#+]|\[.*\] (=|\[FAILED|\[CRASHED|\[SKIPPED|Testing complete))'
 	local rc=${PIPESTATUS[0]}
 	echo "== $name: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $((SECONDS - t0)) s"
 	[ "$rc" = 0 ] || failed+=("$name")

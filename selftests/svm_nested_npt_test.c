@@ -133,6 +133,7 @@ static bool method_asserts(enum method m)
 }
 
 enum phase {
+	PH_FIRST,
 	PH_STEADY,
 	PH_WARM,
 	PH_REMAP,
@@ -144,6 +145,7 @@ enum phase {
 };
 
 static const char * const phase_name[NR_PHASES] = {
+	[PH_FIRST] = "first",
 	[PH_STEADY] = "steady",
 	[PH_WARM] = "warm",
 	[PH_REMAP] = "remap",
@@ -195,7 +197,7 @@ static void l2_reader(void)
 	}
 }
 
-static void invlpga(u64 gva, u32 asid)
+static void invlpga_asid(u64 gva, u32 asid)
 {
 	asm volatile("invlpga" : : "a"(gva), "c"(asid) : "memory");
 }
@@ -244,6 +246,8 @@ static void l1_remap(struct svm_test_data *svm, struct remap_args *a)
 		GUEST_ASSERT(this_cpu_has(X86_FEATURE_FLUSHBYASID));
 
 	l1_npt_setup(svm, top, a->ncr3);
+	GUEST_ASSERT_EQ(l2_run(vmcb, svm->vmcb_gpa), DATA_MARKER(cur));
+	GUEST_SYNC3(PH_FIRST, 1, 0);
 	for (i = 0; i < STEADY_RTS; i++)
 		GUEST_ASSERT_EQ(l2_run(vmcb, svm->vmcb_gpa), DATA_MARKER(cur));
 	GUEST_SYNC3(PH_STEADY, STEADY_RTS, 0);
@@ -287,7 +291,7 @@ static void l1_remap(struct svm_test_data *svm, struct remap_args *a)
 			vmcb->control.asid++;
 			break;
 		case M_INVLPGA:
-			invlpga(TEST_GVA, vmcb->control.asid);
+			invlpga_asid(TEST_GVA, vmcb->control.asid);
 			break;
 		default:
 			break;
@@ -367,6 +371,7 @@ static void l1_asid(struct svm_test_data *svm, struct asid_args *a)
 	vmcb[1]->control.nested_cr3 = a->ncr3[1];
 	vmcb[1]->control.asid = 2;
 
+	l1_alternate(a, vmcb, gpa, PH_FIRST, 1, both);
 	l1_alternate(a, vmcb, gpa, PH_ISOLATED, ALTERNATIONS, both);
 
 	vmcb[1]->control.asid = vmcb[0]->control.asid;
@@ -609,6 +614,11 @@ static const char *cpu_mode(bool migrate)
 	return migrate ? "cpu0<->cpu1" : "cpu0";
 }
 
+static const char *when_name(bool l2_stopped)
+{
+	return l2_stopped ? "l2-stopped" : "between-exits";
+}
+
 static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *l1_code,
 				struct test_mem *mem, vm_vaddr_t *svm_gva)
 {
@@ -644,15 +654,13 @@ static void test_remap(enum method m, bool l2_stopped, bool migrate)
 
 	moves = run_l1(vcpu, migrate, ps);
 	if (!method_asserts(m))
-		ksft_print_msg("  REPORT %s, %s, %s: L2 read the new page %lu times, the old one %lu times, of %u\n",
-			       method_name[m],
-			       l2_stopped ? "l2-stopped" : "between-exits",
+		ksft_print_msg("  REPORT %s %s %s: L2 read the new page %lu, the old %lu, of %u\n",
+			       method_name[m], when_name(l2_stopped),
 			       cpu_mode(migrate), a->saw_new, a->saw_old,
 			       REMAP_ROUNDS);
 	print_stats(ps);
 	ksft_test_result_pass("remap %s %s %s (%u CPU moves)\n", method_name[m],
-			      l2_stopped ? "l2-stopped" : "between-exits",
-			      cpu_mode(migrate), moves);
+			      when_name(l2_stopped), cpu_mode(migrate), moves);
 	kvm_vm_free(vm);
 }
 
@@ -682,7 +690,7 @@ static void test_asid(bool migrate)
 
 	moves = run_l1(vcpu, migrate, ps);
 	for (p = PH_ISOLATED; p < NR_PHASES; p++)
-		ksft_print_msg("  %s%s: L2#0 read its page %lu times, the other's %lu; L2#1 its page %lu, the other's %lu (%s)\n",
+		ksft_print_msg("  %s%s: L2#0 own %lu other's %lu; L2#1 own %lu other's %lu (%s)\n",
 			       p == PH_SHARED || p == PH_SPLIT ? "REPORT " : "",
 			       phase_name[p], a->own[p][0], a->other[p][0],
 			       a->own[p][1], a->other[p][1], asid_rule[p]);
@@ -692,10 +700,27 @@ static void test_asid(bool migrate)
 	kvm_vm_free(vm);
 }
 
+#define NO_FLUSHBYASID \
+	"needs FLUSHBYASID (CPUID 0x8000000A EDX[6]), which L1 lacks"
+
+static bool flushbyasid, can_migrate;
+static unsigned int nr_asids;
+
+/* Why a remap case cannot run here, or NULL. */
+static const char *remap_skip(enum method m, bool migrate)
+{
+	if (migrate && !can_migrate)
+		return "needs 2 CPUs";
+	if ((m == M_TLB3 || m == M_TLB7) && !flushbyasid)
+		return NO_FLUSHBYASID;
+	if (m == M_NEW_ASID && nr_asids < REMAP_ROUNDS + 2)
+		return "needs more ASIDs than L1 has";
+	return NULL;
+}
+
 int main(int argc, char *argv[])
 {
-	bool flushbyasid, can_migrate, migrate;
-	unsigned int nr_asids;
+	const char *skip;
 	int m, stopped, mig;
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SVM));
@@ -711,37 +736,25 @@ int main(int argc, char *argv[])
 		       flushbyasid ? "yes" : "no", nr_asids, get_nprocs());
 
 	for (mig = 0; mig < 2; mig++) {
-		migrate = mig;
 		for (m = 0; m < NR_METHODS; m++) {
 			for (stopped = 0; stopped < 2; stopped++) {
-				if (migrate && !can_migrate) {
-					ksft_test_result_skip("remap %s: needs 2 CPUs\n",
-							      method_name[m]);
-					continue;
-				}
-				if ((m == M_TLB3 || m == M_TLB7) && !flushbyasid) {
-					ksft_test_result_skip("remap %s: TLB_CONTROL %d needs FLUSHBYASID (CPUID 0x8000000A EDX[6]), which L1 lacks\n",
+				skip = remap_skip(m, mig);
+				if (skip)
+					ksft_test_result_skip("remap %s %s %s: %s\n",
 							      method_name[m],
-							      m == M_TLB3 ? 3 : 7);
-					continue;
-				}
-				if (m == M_NEW_ASID && nr_asids < REMAP_ROUNDS + 2) {
-					ksft_test_result_skip("remap %s: needs %d ASIDs, L1 has %u\n",
-							      method_name[m],
-							      REMAP_ROUNDS + 2,
-							      nr_asids);
-					continue;
-				}
-				test_remap(m, stopped, migrate);
+							      when_name(stopped),
+							      cpu_mode(mig), skip);
+				else
+					test_remap(m, stopped, mig);
 			}
 		}
-		if (migrate && !can_migrate)
+		if (mig && !can_migrate)
 			ksft_test_result_skip("asid isolation: needs 2 CPUs\n");
 		else if (nr_asids < 4)
 			ksft_test_result_skip("asid isolation: needs 4 ASIDs, L1 has %u\n",
 					      nr_asids);
 		else
-			test_asid(migrate);
+			test_asid(mig);
 	}
 	ksft_finished();
 }

@@ -79,7 +79,7 @@
 #define NR_DATA			4
 #define PG_DATA			0
 #define PG_FIRST_FREE		(PG_DATA + NR_DATA)
-#define DATA_GVA		(1UL << PG_LEVEL_SHIFT(PG_LEVEL_512G))
+#define DATA_GVA		BIT(PG_LEVEL_SHIFT(PG_LEVEL_512G))
 
 #define PT_FLAGS		(PTE_PRESENT_MASK | PTE_WRITABLE_MASK)
 #define PT_ENTRIES		512
@@ -127,12 +127,14 @@ static bool reported(enum method m)
 }
 
 enum phase {
+	PH_FIRST,
 	PH_STEADY,
 	PH_REMAP,
 	NR_PHASES,
 };
 
 static const char * const phase_name[NR_PHASES] = {
+	[PH_FIRST] = "first",
 	[PH_STEADY] = "steady",
 	[PH_REMAP] = "remap",
 };
@@ -166,7 +168,7 @@ static u64 read_data(void)
 	return READ_ONCE(*(u64 *)DATA_GVA);
 }
 
-static void invlpg(u64 gva)
+static void invlpg_page(u64 gva)
 {
 	asm volatile("invlpg (%0)" : : "r"(gva) : "memory");
 }
@@ -179,7 +181,7 @@ static void reload_cr3(void)
 		     "mov %0, %%cr3" : "=r"(cr3) : : "memory");
 }
 
-static void invlpga(u64 gva, u32 asid)
+static void invlpga_asid(u64 gva, u32 asid)
 {
 	asm volatile("invlpga" : : "a"(gva), "c"(asid) : "memory");
 }
@@ -195,11 +197,11 @@ static void l2_guest(void)
 			WRITE_ONCE(*(u64 *)READ_ONCE(l2.pte),
 				   READ_ONCE(l2.new_pte));
 			if (m == M_L2_INVLPG)
-				invlpg(DATA_GVA);
+				invlpg_page(DATA_GVA);
 			else if (m == M_L2_CR3)
 				reload_cr3();
 			WRITE_ONCE(l2.after, read_data());
-			invlpg(DATA_GVA);
+			invlpg_page(DATA_GVA);
 			WRITE_ONCE(l2.fixed, read_data());
 		}
 		vmmcall();
@@ -291,7 +293,7 @@ static void l1_round_by_l1(struct shadow_args *a, struct svm_test_data *svm,
 		vmcb->control.asid++;
 		break;
 	case M_INVLPGA:
-		invlpga(DATA_GVA, vmcb->control.asid);
+		invlpga_asid(DATA_GVA, vmcb->control.asid);
 		break;
 	default:
 		break;
@@ -324,6 +326,9 @@ static void l1_guest(struct svm_test_data *svm, struct shadow_args *a)
 	vmcb->save.cr3 = a->l2_cr3;
 
 	WRITE_ONCE(l2.method, M_L2_READ);
+	l2_run(vmcb, svm->vmcb_gpa);
+	GUEST_ASSERT_EQ(READ_ONCE(l2.before), DATA_MARKER(cur));
+	GUEST_SYNC3(PH_FIRST, 1, 0);
 	for (i = 0; i < STEADY_RTS; i++) {
 		l2_run(vmcb, svm->vmcb_gpa);
 		GUEST_ASSERT_EQ(READ_ONCE(l2.before), DATA_MARKER(cur));
@@ -582,7 +587,7 @@ static void test_shadow(enum method m, bool migrate)
 
 	moves = run_l1(vcpu, migrate, ps);
 	if (reported(m))
-		ksft_print_msg("  REPORT %s, %s: L2 read the new page %lu times, the old one %lu times, of %u\n",
+		ksft_print_msg("  REPORT %s %s: L2 read the new page %lu, the old %lu, of %u\n",
 			       method_name[m], cpu_mode(migrate), a->saw_new,
 			       a->saw_old, ROUNDS);
 	print_stats(ps);
@@ -591,10 +596,27 @@ static void test_shadow(enum method m, bool migrate)
 	kvm_vm_free(vm);
 }
 
+#define NO_FLUSHBYASID \
+	"needs FLUSHBYASID (CPUID 0x8000000A EDX[6]), which L1 lacks"
+
+static bool flushbyasid, can_migrate;
+static unsigned int nr_asids;
+
+/* Why a case cannot run here, or NULL. */
+static const char *shadow_skip(enum method m, bool migrate)
+{
+	if (migrate && !can_migrate)
+		return "needs 2 CPUs";
+	if ((m == M_TLB3 || m == M_TLB7) && !flushbyasid)
+		return NO_FLUSHBYASID;
+	if (m == M_NEW_ASID && nr_asids < ROUNDS + 2)
+		return "needs more ASIDs than L1 has";
+	return NULL;
+}
+
 int main(int argc, char *argv[])
 {
-	bool flushbyasid, can_migrate;
-	unsigned int nr_asids;
+	const char *skip;
 	int m, mig;
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SVM));
@@ -612,20 +634,13 @@ int main(int argc, char *argv[])
 
 	for (mig = 0; mig < 2; mig++) {
 		for (m = 0; m < NR_METHODS; m++) {
-			if (mig && !can_migrate) {
-				ksft_test_result_skip("shadow %s: needs 2 CPUs\n",
-						      method_name[m]);
-			} else if ((m == M_TLB3 || m == M_TLB7) && !flushbyasid) {
-				ksft_test_result_skip("shadow %s: TLB_CONTROL %d needs FLUSHBYASID (CPUID 0x8000000A EDX[6]), which L1 lacks\n",
+			skip = shadow_skip(m, mig);
+			if (skip)
+				ksft_test_result_skip("shadow %s %s: %s\n",
 						      method_name[m],
-						      m == M_TLB3 ? 3 : 7);
-			} else if (m == M_NEW_ASID && nr_asids < ROUNDS + 2) {
-				ksft_test_result_skip("shadow %s: needs %d ASIDs, L1 has %u\n",
-						      method_name[m], ROUNDS + 2,
-						      nr_asids);
-			} else {
+						      cpu_mode(mig), skip);
+			else
 				test_shadow(m, mig);
-			}
 		}
 	}
 	ksft_finished();

@@ -116,6 +116,15 @@ static void put32(u8 *p, u32 v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/*
+ * The container after the 128-byte header (data.v2 in the patched uapi
+ * header; the test also builds, and skips, against 6.12's).
+ */
+static u8 *v2_data(struct kvm_nested_state *s)
+{
+	return (u8 *)(s + 1);
+}
+
 /* The descriptor of section @type in @c, or NULL. */
 static u8 *nst2_desc(u8 *c, u16 type)
 {
@@ -158,8 +167,8 @@ static void get_state_v2(struct kvm_vcpu *vcpu, struct kvm_nested_state *s)
 		    s->size <= kvm_check_cap(KVM_CAP_NESTED_STATE_V2),
 		    "v2 state of %u bytes, KVM_CAP_NESTED_STATE_V2 says %d",
 		    s->size, kvm_check_cap(KVM_CAP_NESTED_STATE_V2));
-	TEST_ASSERT(get32(s->data.v2) == NST2_MAGIC &&
-		    get32(s->data.v2 + 8) == s->size - sizeof(*s),
+	TEST_ASSERT(get32(v2_data(s)) == NST2_MAGIC &&
+		    get32(v2_data(s) + 8) == s->size - sizeof(*s),
 		    "bad container header");
 }
 
@@ -225,17 +234,17 @@ struct bad_case {
 
 static void bad_magic(struct kvm_nested_state *s)
 {
-	s->data.v2[0] ^= 1;
+	v2_data(s)[0] ^= 1;
 }
 
 static void bad_version(struct kvm_nested_state *s)
 {
-	put16(s->data.v2 + 4, 2);
+	put16(v2_data(s) + 4, 2);
 }
 
 static void bad_container_flags(struct kvm_nested_state *s)
 {
-	put16(s->data.v2 + 6, 1);
+	put16(v2_data(s) + 6, 1);
 }
 
 static void truncated(struct kvm_nested_state *s)
@@ -250,36 +259,36 @@ static void header_only(struct kvm_nested_state *s)
 
 static void too_big(struct kvm_nested_state *s)
 {
-	put32(s->data.v2 + 8, NST2_MAX_SIZE + 8);
+	put32(v2_data(s) + 8, NST2_MAX_SIZE + 8);
 	s->size = sizeof(*s) + NST2_MAX_SIZE + 8;
 }
 
 static void too_many_sections(struct kvm_nested_state *s)
 {
-	put32(s->data.v2 + 12, 65);
+	put32(v2_data(s) + 12, 65);
 }
 
 static void table_past_end(struct kvm_nested_state *s)
 {
 	/* Five descriptors end at byte 76. */
-	put32(s->data.v2 + 8, 64);
+	put32(v2_data(s) + 8, 64);
 	s->size = sizeof(*s) + 64;
 }
 
 static void payload_past_end(struct kvm_nested_state *s)
 {
-	put32(nst2_desc(s->data.v2, SEC_SVM_VMCB12) + 4,
+	put32(nst2_desc(v2_data(s), SEC_SVM_VMCB12) + 4,
 	      s->size - sizeof(*s) - 8);
 }
 
 static void unknown_required(struct kvm_nested_state *s)
 {
-	put16(nst2_desc(s->data.v2, SEC_SVM_VMCB12_PA), 0x7000);
+	put16(nst2_desc(v2_data(s), SEC_SVM_VMCB12_PA), 0x7000);
 }
 
 static void missing_vmcb12_pa(struct kvm_nested_state *s)
 {
-	u8 *d = nst2_desc(s->data.v2, SEC_SVM_VMCB12_PA);
+	u8 *d = nst2_desc(v2_data(s), SEC_SVM_VMCB12_PA);
 
 	/* Unknown and optional: skipped, so VMCB12's address is missing. */
 	put16(d, 0x7000);
@@ -299,24 +308,24 @@ static void flags_mismatch(struct kvm_nested_state *s)
 
 static void undefined_svm_flag(struct kvm_nested_state *s)
 {
-	u8 *f = nst2_payload(s->data.v2, SEC_SVM_FLAGS);
+	u8 *f = nst2_payload(v2_data(s), SEC_SVM_FLAGS);
 
 	f[7] |= 0x80;
 }
 
 static void vmcb12_misaligned(struct kvm_nested_state *s)
 {
-	nst2_payload(s->data.v2, SEC_SVM_VMCB12_PA)[0] |= 0x10;
+	nst2_payload(v2_data(s), SEC_SVM_VMCB12_PA)[0] |= 0x10;
 }
 
 static void vmcb12_beyond_maxphyaddr(struct kvm_nested_state *s)
 {
-	nst2_payload(s->data.v2, SEC_SVM_VMCB12_PA)[7] = 0x40;
+	nst2_payload(v2_data(s), SEC_SVM_VMCB12_PA)[7] = 0x40;
 }
 
 static struct vmcb *vmcb12_of(struct kvm_nested_state *s)
 {
-	return (struct vmcb *)nst2_payload(s->data.v2, SEC_SVM_VMCB12);
+	return (struct vmcb *)nst2_payload(v2_data(s), SEC_SVM_VMCB12);
 }
 
 static void asid_zero(struct kvm_nested_state *s)
@@ -349,12 +358,12 @@ static void l2_cr3_illegal(struct kvm_nested_state *s)
 static void l1_efer_without_svme(struct kvm_nested_state *s)
 {
 	/* EFER is the fourth field of the L1 control register section. */
-	nst2_payload(s->data.v2, SEC_SVM_L1_CRS)[24 + 1] &= ~(EFER_SVME >> 8);
+	nst2_payload(v2_data(s), SEC_SVM_L1_CRS)[24 + 1] &= ~(EFER_SVME >> 8);
 }
 
 static void l1_paging_off(struct kvm_nested_state *s)
 {
-	u8 *cr0 = nst2_payload(s->data.v2, SEC_SVM_L1_CRS);
+	u8 *cr0 = nst2_payload(v2_data(s), SEC_SVM_L1_CRS);
 
 	cr0[3] &= ~(X86_CR0_PG >> 24);
 }

@@ -8,8 +8,10 @@
 # selftests/* included), copy the counters out of each guest, and turn
 # them into an lcov report on the host.
 #
-# Usage: scripts/e2e-coverage.sh [KERNEL=layer|stock] [TESTS='a b']
+# Usage: scripts/e2e-coverage.sh [run] [KERNEL=layer|stock] [TESTS='a b']
 #        [E2E_QUICK=0] [E2E_CPUS='EPYC max']
+#        scripts/e2e-coverage.sh report [KERNEL=...]   the report of the
+#                               last run's data again, without booting
 #
 # Writes, in $NESTED_CACHE/build/${E2E_NAME:-e2e}-KERNEL-gcov/coverage/:
 # html/index.html (genhtml), CPU.info per model and all.info merged, and
@@ -20,10 +22,12 @@
 
 set -euo pipefail
 
+MODE=run
 for arg in "$@"; do
 	case $arg in
 	[A-Z]*=*) export "${arg?}" ;;
-	*) echo "usage: $0 [KERNEL=layer|stock] [TESTS='a b'] [E2E_QUICK=0|1]" >&2; exit 2 ;;
+	run|report) MODE=$arg ;;
+	*) echo "usage: $0 [run|report] [KERNEL=layer|stock] [TESTS='a b'] [E2E_QUICK=0|1]" >&2; exit 2 ;;
 	esac
 done
 
@@ -79,7 +83,10 @@ capture() {
 	find "$kobj" -name '*.gcda' -delete
 	cp -r "$tmp/${kobj#/}/." "$kobj/"
 	rm -rf "$tmp"
+	# virt/kvm/ is built by arch/x86/kvm/Makefile but lands in
+	# virt/kvm/ of the build directory.
 	lcov --quiet --capture --directory "$kobj/arch/x86/kvm" \
+		--directory "$kobj/virt/kvm" \
 		--gcov-tool "$GCOV" --test-name "${cpu//[^A-Za-z0-9_]/_}" \
 		--output-file "$OUT/$cpu.raw.info" >"$OUT/lcov-$cpu.log" 2>&1 ||
 		{ tail -n 20 "$OUT/lcov-$cpu.log" >&2; die "lcov --capture failed"; }
@@ -91,13 +98,18 @@ capture() {
 }
 
 # lines INFO PATTERN: "hit found" of the files whose path, after
-# arch/x86/kvm/, starts with PATTERN.
+# arch/x86/kvm/, starts with PATTERN.  A merged file has a record per
+# model for each source file: lines are counted once.
 lines() {
 	awk -v pat="$2" '
 		/^SF:/ { f = $0; sub(/.*\/arch\/x86\/kvm\//, "", f); on = index(f, pat) == 1 }
-		on && /^LH:/ { sub(/^LH:/, ""); hit += $0 }
-		on && /^LF:/ { sub(/^LF:/, ""); found += $0 }
-		END { print hit + 0, found + 0 }' "$1"
+		on && /^DA:/ {
+			split(substr($0, 4), a, ",")
+			k = f ":" a[1]
+			found[k] = 1
+			if (a[2] > 0) hit[k] = 1
+		}
+		END { print length(hit), length(found) }' "$1"
 }
 
 # calls INFO FUNCTION: how often svm/nested.c's FUNCTION ran ("-": not
@@ -105,7 +117,7 @@ lines() {
 calls() {
 	awk -v fn="$2" '
 		/^SF:/ { on = $0 ~ /\/arch\/x86\/kvm\/svm\/nested\.c$/ }
-		on && /^FNDA:/ { split(substr($0, 6), a, ","); if (a[2] == fn) n = a[1] }
+		on && /^FNDA:/ { split(substr($0, 6), a, ","); if (a[2] == fn) n += a[1] }
 		END { print n == "" ? "-" : n }' "$1"
 }
 
@@ -146,7 +158,9 @@ t0=$SECONDS
 "$PROJ/scripts/ktree.sh" deps
 GCOV=$(gcov_tool)
 rc=0
-"$PROJ/scripts/e2e.sh" run KERNEL="$KERNEL" E2E_GCOV=1 || rc=$?
+if [ "$MODE" = run ]; then
+	"$PROJ/scripts/e2e.sh" run KERNEL="$KERNEL" E2E_GCOV=1 || rc=$?
+fi
 
 mkdir -p "$OUT"
 infos=()

@@ -32,7 +32,7 @@ RUNS	?= 5
 ROUND_TRIPS ?= 100000
 
 .PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
-	e2e-bench e2e-coverage kvm-lint fuzz fuzz-smoke clean
+	e2e-bench e2e-coverage e2e-mutants kvm-lint fuzz fuzz-smoke clean
 
 help:
 	@echo 'Targets:'
@@ -53,6 +53,8 @@ help:
 	@echo '  e2e-coverage'
 	@echo '             gcov of arch/x86/kvm/ and the layer under the e2e quick set,'
 	@echo '             both CPU models; lcov HTML report and summary'
+	@echo '  e2e-mutants build the layer kernel with each mutant of scripts/e2e-mutants/'
+	@echo '             (MUTANT=glob) and require its e2e tests to fail'
 	@echo '  kvm-lint   W=1 + sparse of arch/x86/kvm/, layer against stock'
 	@echo '  fuzz       libFuzzer+ASan+UBSan on the nested state parsers, FUZZ_TIME=600 s per target'
 	@echo '  fuzz-smoke the same, FUZZ_SMOKE_TIME=5 s per target'
@@ -98,6 +100,9 @@ e2e-coverage:
 
 e2e-bench:
 	scripts/e2e-bench.sh RUNS='$(RUNS)' ROUND_TRIPS='$(ROUND_TRIPS)'
+
+e2e-mutants:
+	scripts/e2e-mutants.sh $(MUTANT)
 
 kvm-lint:
 	scripts/kvm-lint.sh

@@ -36,6 +36,9 @@
 #   E2E_APPEND        more kernel command line
 #   E2E_MEM           guest RAM (default: 4G)
 #   E2E_NAME          prefix of the tree and build directories (e2e)
+#   E2E_EXTRA_PATCHES layer: more patches (paths, space-separated) applied
+#                     after the series, also with -F0, e.g. a mutant of
+#                     scripts/e2e-mutants/ (give it its own E2E_NAME)
 #   CMDS              boot: the commands, one a line, run by /bin/sh in
 #                     the guest with the selftests (and the project's
 #                     selftests/*) in /kvm, on PATH
@@ -110,7 +113,8 @@ stock|layer) ;;
 *) die "KERNEL must be 'stock' or 'layer', not '$KERNEL'" ;;
 esac
 
-# The patches of the series, in order, without the cover letter.
+# The patches of the series, in order, without the cover letter, then
+# E2E_EXTRA_PATCHES.
 series() {
 	local p
 
@@ -121,7 +125,14 @@ series() {
 		esac
 		echo "$p"
 	done
+	for p in ${E2E_EXTRA_PATCHES:-}; do
+		echo "$p"
+	done
 }
+
+for p in ${E2E_EXTRA_PATCHES:-}; do
+	[ -f "$p" ] || die "E2E_EXTRA_PATCHES: no such file: $p"
+done
 
 # Paths a patch touches (both sides; /dev/null left out).
 touched() {

@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svm_nested_npt_test: what L2 reads through a nested NPT that L1 changes.
+ *
+ * L0 is the kernel under test, L1 the guest of this program, L2 L1's
+ * guest.  L1 runs L2 with nested paging (vmcb12 NP_ENABLE, nCR3 pointing
+ * at an NPT built here).  The NPT maps L1's memory 1:1 with 2M pages, so
+ * that L2 runs on L1's page tables, code and stack, and one L2-physical
+ * page P with a 4K entry, which points at one of NR_DATA data pages.  L1's
+ * own page P (marker P_MARKER) is never mapped for L2.  L2 reads P and
+ * exits with VMMCALL; L1 checks what it read.
+ *
+ * Remap cases.  L1 points P's NPT entry at another data page, then:
+ *
+ *   tlb_ctl=1, 3, 7  sets vmcb12 TLB_CONTROL to that value: L2 must read
+ *                    the new page.  3 and 7 are defined only with
+ *                    FLUSHBYASID (CPUID 0x8000000A EDX[6]); without it in
+ *                    L1's CPUID those cases are skipped.
+ *   new-asid         gives L2 an ASID it never used: nothing can be cached
+ *                    for it, so L2 must read the new page.
+ *   invlpga          executes INVLPGA for L2's address and ASID.  The APM
+ *                    defines INVLPGA as invalidating one virtual page's
+ *                    translation, not what is cached of the nested page
+ *                    tables, so L2 may read either page: reported.
+ *   none             does nothing.  L2 may read either page: reported.
+ *   flush-only       does not remap, but sets TLB_CONTROL 1: L2 must read
+ *                    the same page.
+ *
+ * After a reported case L1 flushes (TLB_CONTROL 1) and L2 must then read
+ * the new page.  Each case is run with the change made between two exits
+ * of one L2 run ("between-exits": L1 remaps in its #VMEXIT handler and L2
+ * resumes), and while no L2 runs ("l2-stopped": L2's run ended, L1 went
+ * out to userspace with a GUEST_SYNC, remaps, and starts L2 afresh).
+ *
+ * ASID cases.  L1 runs two L2s from two vmcb12s whose NPTs map P to two
+ * different pages, alternating between them:
+ *
+ *   isolated    ASIDs 1 and 2, 1000 alternations: each reads its own page;
+ *   shared      both on ASID 1, no flush: the APM lets either read the
+ *               other's translation, never anything L1 did not map:
+ *               asserted as "own or other's", counts reported;
+ *   split       the second moves to ASID 3, never used: it reads its own
+ *               page; the first may still read the other's: reported;
+ *   flushed     the first flushes its ASID once (TLB_CONTROL 3, or 1
+ *               without FLUSHBYASID): each reads its own page again.
+ *
+ * Every case runs twice: with the vCPU thread pinned to CPU 0, and moved
+ * between CPU 0 and CPU 1 at every GUEST_SYNC (sched_setaffinity() between
+ * two KVM_RUNs).
+ *
+ * Statistics.  At every GUEST_SYNC the program reads the vCPU's tlb_flush
+ * and nested_run statistics and prints, per case and phase, the TLB
+ * flushes KVM serviced per nested round trip (VMRUN and #VMEXIT).  It
+ * asserts that nested_run counts L1's VMRUNs, and that KVM serviced at
+ * least one flush per VMRUN on which L1 set TLB_CONTROL.
+ *
+ * What this exercises.  Nested NPT needs NPT in L0 (kvm_amd.npt=1, the
+ * default; with npt=0 L1 has no NPT and the test is skipped).  L0 then
+ * shadows L1's NPT (KVM's guest_mmu); a changed NPT entry reaches L2 only
+ * when L0 resynchronizes that shadow, which the flush or ASID change must
+ * cause.  Under QEMU TCG a missing hardware TLB flush cannot be seen: QEMU
+ * flushes its soft TLB on every VMRUN and #VMEXIT.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "test_util.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
+
+#ifndef X86_FEATURE_FLUSHBYASID
+#define X86_FEATURE_FLUSHBYASID	KVM_X86_CPU_FEATURE(0x8000000A, 0, EDX, 6)
+#endif
+#ifndef X86_PROPERTY_SVM_NR_ASID
+#define X86_PROPERTY_SVM_NR_ASID	KVM_X86_CPU_PROPERTY(0x8000000A, 0, EBX, 0, 31)
+#endif
+
+#define L2_STACK_SIZE		256
+#define VMMCALL_LEN		3
+
+/* A memslot of its own, far from memslot 0, mapped 1:1 in L1. */
+#define TEST_SLOT		10
+#define TEST_SLOT_GPA		0xc0000000UL
+#define TEST_SLOT_PAGES		64
+#define NR_DATA			4
+#define PG_P			0
+#define PG_DATA			1
+#define PG_FIRST_FREE		(PG_DATA + NR_DATA)
+#define TEST_GVA		(TEST_SLOT_GPA + PG_P * PAGE_SIZE)
+
+/* NPT walks are user accesses: every entry needs U=1. */
+#define NPT_FLAGS		(PTE_PRESENT_MASK | PTE_WRITABLE_MASK | PTE_USER_MASK)
+#define NPT_ENTRIES		512
+
+#define P_MARKER		0x5050505050505050UL
+#define L2_POISON		0xdeaddeaddeaddeadUL
+#define DATA_MARKER(i)		(0xda7a000000000000UL | (i))
+
+#define STEADY_RTS		20
+#define REMAP_ROUNDS		6
+#define ALTERNATIONS		1000
+#define ALTERNATIONS_SHORT	100
+
+enum method {
+	M_TLB1,
+	M_TLB3,
+	M_TLB7,
+	M_NEW_ASID,
+	M_INVLPGA,
+	M_NONE,
+	M_FLUSH_ONLY,
+	NR_METHODS,
+};
+
+static const char * const method_name[NR_METHODS] = {
+	[M_TLB1] = "tlb_ctl=1",
+	[M_TLB3] = "tlb_ctl=3",
+	[M_TLB7] = "tlb_ctl=7",
+	[M_NEW_ASID] = "new-asid",
+	[M_INVLPGA] = "invlpga",
+	[M_NONE] = "none",
+	[M_FLUSH_ONLY] = "flush-only",
+};
+
+/* What the APM guarantees after each method: the new page, or either. */
+static bool method_asserts(enum method m)
+{
+	return m != M_INVLPGA && m != M_NONE;
+}
+
+enum phase {
+	PH_FIRST,
+	PH_STEADY,
+	PH_WARM,
+	PH_REMAP,
+	PH_ISOLATED,
+	PH_SHARED,
+	PH_SPLIT,
+	PH_FLUSHED,
+	NR_PHASES,
+};
+
+static const char * const phase_name[NR_PHASES] = {
+	[PH_FIRST] = "first",
+	[PH_STEADY] = "steady",
+	[PH_WARM] = "warm",
+	[PH_REMAP] = "remap",
+	[PH_ISOLATED] = "isolated",
+	[PH_SHARED] = "shared",
+	[PH_SPLIT] = "split",
+	[PH_FLUSHED] = "flushed",
+};
+
+/* What the APM allows each L2 to read in each phase of the ASID case. */
+static const char * const asid_rule[NR_PHASES] = {
+	[PH_ISOLATED] = "asserted: own page",
+	[PH_SHARED] = "asserted: own or other's page",
+	[PH_SPLIT] = "asserted: L2#0 own or other's, L2#1 own page",
+	[PH_FLUSHED] = "asserted: own page",
+};
+
+/* Shared with L1; the results are written by L1. */
+struct remap_args {
+	u64 method;
+	u64 l2_stopped;
+	u64 rounds;
+	u64 nr_asids;
+	u64 ncr3;
+	u64 npte;			/* GVA of P's NPT entry */
+	u64 page[NR_DATA];		/* L1-physical data pages */
+	u64 saw_new;
+	u64 saw_old;
+};
+
+struct asid_args {
+	u64 ncr3[2];
+	u64 vmcb_gva;			/* the second L2's vmcb12 */
+	u64 vmcb_gpa;
+	u64 sync_every;
+	u64 flushbyasid;
+	u64 own[NR_PHASES][2];
+	u64 other[NR_PHASES][2];
+};
+
+/* Written by L2, read by L1. */
+static u64 l2_seen;
+
+static void l2_reader(void)
+{
+	for (;;) {
+		WRITE_ONCE(l2_seen, READ_ONCE(*(u64 *)TEST_GVA));
+		vmmcall();
+	}
+}
+
+static void invlpga_asid(u64 gva, u32 asid)
+{
+	asm volatile("invlpga" : : "a"(gva), "c"(asid) : "memory");
+}
+
+static void l2_start(struct vmcb *vmcb, unsigned long *stack_top)
+{
+	vmcb->save.rip = (u64)l2_reader;
+	vmcb->save.rsp = (u64)stack_top;
+}
+
+/* One nested round trip; returns what L2 read.  TLB_CONTROL is one-shot. */
+static u64 l2_run(struct vmcb *vmcb, u64 vmcb_gpa)
+{
+	WRITE_ONCE(l2_seen, L2_POISON);
+	run_guest(vmcb, vmcb_gpa);
+	__GUEST_ASSERT(vmcb->control.exit_code == SVM_EXIT_VMMCALL,
+		       "L2 exit code %#x, info1 %#lx, info2 %#lx: expected VMMCALL",
+		       vmcb->control.exit_code, vmcb->control.exit_info_1,
+		       vmcb->control.exit_info_2);
+	vmcb->save.rip += VMMCALL_LEN;
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	return READ_ONCE(l2_seen);
+}
+
+static void l1_npt_setup(struct svm_test_data *svm, unsigned long *stack_top,
+			 u64 ncr3)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	generic_svm_setup(svm, l2_reader, stack_top);
+	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	vmcb->control.nested_cr3 = ncr3;
+	vmcb->control.asid = 1;
+}
+
+static void l1_remap(struct svm_test_data *svm, struct remap_args *a)
+{
+	unsigned long stack[L2_STACK_SIZE];
+	unsigned long *top = &stack[L2_STACK_SIZE];
+	struct vmcb *vmcb = svm->vmcb;
+	u64 *npte = (u64 *)a->npte;
+	unsigned int cur = 0, next, r, i;
+	u64 seen, vmruns, flushes;
+
+	if (a->method == M_TLB3 || a->method == M_TLB7)
+		GUEST_ASSERT(this_cpu_has(X86_FEATURE_FLUSHBYASID));
+
+	l1_npt_setup(svm, top, a->ncr3);
+	GUEST_ASSERT_EQ(l2_run(vmcb, svm->vmcb_gpa), DATA_MARKER(cur));
+	GUEST_SYNC3(PH_FIRST, 1, 0);
+	for (i = 0; i < STEADY_RTS; i++)
+		GUEST_ASSERT_EQ(l2_run(vmcb, svm->vmcb_gpa), DATA_MARKER(cur));
+	GUEST_SYNC3(PH_STEADY, STEADY_RTS, 0);
+
+	for (r = 0; r < a->rounds; r++) {
+		vmruns = 0;
+		flushes = 0;
+		if (a->l2_stopped)
+			l2_start(vmcb, top);
+		seen = l2_run(vmcb, svm->vmcb_gpa);
+		__GUEST_ASSERT(seen == DATA_MARKER(cur),
+			       "round %u: before the change L2 read %#lx, not %#lx",
+			       r, seen, DATA_MARKER(cur));
+		if (a->l2_stopped) {
+			/* L2 is done; leave to userspace, then start anew. */
+			GUEST_SYNC3(PH_WARM, 1, 0);
+			l2_start(vmcb, top);
+		} else {
+			vmruns++;
+		}
+
+		next = cur;
+		if (a->method != M_FLUSH_ONLY) {
+			next = (cur + 1) % NR_DATA;
+			WRITE_ONCE(*npte, a->page[next] | NPT_FLAGS);
+		}
+		switch (a->method) {
+		case M_TLB1:
+		case M_FLUSH_ONLY:
+			vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+			break;
+		case M_TLB3:
+			vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+			break;
+		case M_TLB7:
+			vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID_LOCAL;
+			break;
+		case M_NEW_ASID:
+			__GUEST_ASSERT(vmcb->control.asid + 1 < a->nr_asids,
+				       "out of ASIDs (%lu)", a->nr_asids);
+			vmcb->control.asid++;
+			break;
+		case M_INVLPGA:
+			invlpga_asid(TEST_GVA, vmcb->control.asid);
+			break;
+		default:
+			break;
+		}
+		flushes += vmcb->control.tlb_ctl != TLB_CONTROL_DO_NOTHING;
+		seen = l2_run(vmcb, svm->vmcb_gpa);
+		vmruns++;
+
+		if (!method_asserts(a->method)) {
+			__GUEST_ASSERT(seen == DATA_MARKER(next) ||
+				       seen == DATA_MARKER(cur),
+				       "round %u: L2 read %#lx, neither the old page (%#lx) nor the new one (%#lx)",
+				       r, seen, DATA_MARKER(cur), DATA_MARKER(next));
+			if (seen == DATA_MARKER(next))
+				a->saw_new++;
+			else
+				a->saw_old++;
+			vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+			flushes++;
+			seen = l2_run(vmcb, svm->vmcb_gpa);
+			vmruns++;
+		}
+		__GUEST_ASSERT(seen == DATA_MARKER(next),
+			       "round %u: after the change L2 read %#lx, not the new page's %#lx (old %#lx)",
+			       r, seen, DATA_MARKER(next), DATA_MARKER(cur));
+		cur = next;
+		GUEST_SYNC3(PH_REMAP, vmruns, flushes);
+	}
+	GUEST_DONE();
+}
+
+/*
+ * @n alternations of the two L2s; @strict[i]: L2 i must read its own page,
+ * otherwise its own or the other's.
+ */
+static void l1_alternate(struct asid_args *a, struct vmcb **vmcb, u64 *gpa,
+			 enum phase ph, unsigned int n, const bool *strict)
+{
+	unsigned int i, j, since_sync = 0;
+	u64 seen, flushes = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 2; j++) {
+			flushes += vmcb[j]->control.tlb_ctl != TLB_CONTROL_DO_NOTHING;
+			seen = l2_run(vmcb[j], gpa[j]);
+			if (seen == DATA_MARKER(j)) {
+				a->own[ph][j]++;
+				continue;
+			}
+			__GUEST_ASSERT(!strict[j] && seen == DATA_MARKER(!j),
+				       "phase %u, alternation %u: L2 #%u (ASID %u) read %#lx, expected %#lx%s",
+				       ph, i, j, vmcb[j]->control.asid, seen,
+				       DATA_MARKER(j),
+				       strict[j] ? "" : " or the other L2's page");
+			a->other[ph][j]++;
+		}
+		if (++since_sync == a->sync_every || i == n - 1) {
+			GUEST_SYNC3(ph, 2 * since_sync, flushes);
+			since_sync = 0;
+			flushes = 0;
+		}
+	}
+}
+
+static void l1_asid(struct svm_test_data *svm, struct asid_args *a)
+{
+	static const bool both[2] = { true, true };
+	static const bool second[2] = { false, true };
+	static const bool neither[2] = { false, false };
+	unsigned long stack0[L2_STACK_SIZE], stack1[L2_STACK_SIZE];
+	struct vmcb *vmcb[2] = { svm->vmcb, (struct vmcb *)a->vmcb_gva };
+	u64 gpa[2] = { svm->vmcb_gpa, a->vmcb_gpa };
+
+	l1_npt_setup(svm, &stack0[L2_STACK_SIZE], a->ncr3[0]);
+	memcpy(vmcb[1], vmcb[0], sizeof(*vmcb[1]));
+	vmcb[1]->save.rsp = (u64)&stack1[L2_STACK_SIZE];
+	vmcb[1]->control.nested_cr3 = a->ncr3[1];
+	vmcb[1]->control.asid = 2;
+
+	l1_alternate(a, vmcb, gpa, PH_FIRST, 1, both);
+	l1_alternate(a, vmcb, gpa, PH_ISOLATED, ALTERNATIONS, both);
+
+	vmcb[1]->control.asid = vmcb[0]->control.asid;
+	l1_alternate(a, vmcb, gpa, PH_SHARED, ALTERNATIONS_SHORT, neither);
+
+	vmcb[1]->control.asid = 3;
+	l1_alternate(a, vmcb, gpa, PH_SPLIT, ALTERNATIONS_SHORT, second);
+
+	vmcb[0]->control.tlb_ctl = a->flushbyasid ? TLB_CONTROL_FLUSH_ASID :
+				   TLB_CONTROL_FLUSH_ALL_ASID;
+	l1_alternate(a, vmcb, gpa, PH_FLUSHED, ALTERNATIONS_SHORT, both);
+	GUEST_DONE();
+}
+
+/* Host side: the test memslot, and NPTs built in it. */
+struct test_mem {
+	struct kvm_vm *vm;
+	unsigned int next;
+};
+
+static u64 test_page(unsigned int n)
+{
+	return TEST_SLOT_GPA + (u64)n * PAGE_SIZE;
+}
+
+static void fill_page(struct kvm_vm *vm, u64 gpa, u64 val)
+{
+	u64 *p = addr_gpa2hva(vm, gpa);
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(*p); i++)
+		p[i] = val;
+}
+
+static u64 test_alloc_page(struct test_mem *mem)
+{
+	u64 gpa;
+
+	TEST_ASSERT(mem->next < TEST_SLOT_PAGES, "test memslot exhausted");
+	gpa = test_page(mem->next++);
+	memset(addr_gpa2hva(mem->vm, gpa), 0, PAGE_SIZE);
+	return gpa;
+}
+
+static void test_mem_init(struct test_mem *mem, struct kvm_vm *vm)
+{
+	unsigned int i;
+
+	mem->vm = vm;
+	mem->next = PG_FIRST_FREE;
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA,
+				    TEST_SLOT, TEST_SLOT_PAGES, 0);
+	virt_map(vm, TEST_SLOT_GPA, TEST_SLOT_GPA, TEST_SLOT_PAGES);
+	fill_page(vm, test_page(PG_P), P_MARKER);
+	for (i = 0; i < NR_DATA; i++)
+		fill_page(vm, test_page(PG_DATA + i), DATA_MARKER(i));
+}
+
+/* The entry of @level translating @addr under @root; tables as needed. */
+static u64 *npt_entry(struct test_mem *mem, u64 root, u64 addr, int level)
+{
+	u64 table = root, *pte;
+	int l;
+
+	for (l = PG_LEVEL_512G; ; l--) {
+		pte = (u64 *)addr_gpa2hva(mem->vm, table) +
+		      ((addr >> PG_LEVEL_SHIFT(l)) & (NPT_ENTRIES - 1));
+		if (l == level)
+			return pte;
+		if (!(*pte & PTE_PRESENT_MASK))
+			*pte = test_alloc_page(mem) | NPT_FLAGS;
+		TEST_ASSERT(!(*pte & PTE_LARGE_MASK),
+			    "NPT: %#lx already under a large page", addr);
+		table = PTE_GET_PA(*pte);
+	}
+}
+
+/*
+ * An NPT mapping every memslot but the test one 1:1 with 2M pages, and
+ * P to data page @data with a 4K page.  Returns nCR3; *@npte is set to the
+ * GVA (= GPA) of P's entry.
+ */
+static u64 npt_create(struct test_mem *mem, unsigned int data, u64 *npte)
+{
+	struct userspace_mem_region *region;
+	u64 root = test_alloc_page(mem);
+	u64 gpa, end, *pte;
+	int bkt;
+
+	hash_for_each(mem->vm->regions.slot_hash, bkt, region, slot_node) {
+		if (region->region.slot == TEST_SLOT)
+			continue;
+		gpa = region->region.guest_phys_addr & ~(PG_SIZE_2M - 1);
+		end = region->region.guest_phys_addr +
+		      region->region.memory_size;
+		end = (end + PG_SIZE_2M - 1) & ~(PG_SIZE_2M - 1);
+		TEST_ASSERT(end <= TEST_SLOT_GPA,
+			    "memslot %u reaches the test memslot",
+			    region->region.slot);
+		for (; gpa < end; gpa += PG_SIZE_2M) {
+			pte = npt_entry(mem, root, gpa, PG_LEVEL_2M);
+			*pte = gpa | NPT_FLAGS | PTE_LARGE_MASK;
+		}
+	}
+	pte = npt_entry(mem, root, TEST_GVA, PG_LEVEL_4K);
+	*pte = test_page(PG_DATA + data) | NPT_FLAGS;
+	*npte = addr_hva2gpa(mem->vm, pte);
+	return root;
+}
+
+/* Host side: the vCPU statistics. */
+struct vcpu_stats {
+	int fd;
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *descs;
+	struct kvm_stats_desc *tlb_flush;
+	struct kvm_stats_desc *nested_run;
+};
+
+static struct kvm_stats_desc *stats_find(struct vcpu_stats *s,
+					 const char *name)
+{
+	struct kvm_stats_desc *d;
+	unsigned int i;
+
+	for (i = 0; i < s->header.num_desc; i++) {
+		d = get_stats_descriptor(s->descs, i, &s->header);
+		if (!strcmp(d->name, name))
+			return d;
+	}
+	TEST_FAIL("vCPU statistic '%s' not found", name);
+	return NULL;
+}
+
+static void stats_open(struct vcpu_stats *s, struct kvm_vcpu *vcpu)
+{
+	s->fd = vcpu_get_stats_fd(vcpu);
+	read_stats_header(s->fd, &s->header);
+	s->descs = read_stats_descriptors(s->fd, &s->header);
+	s->tlb_flush = stats_find(s, "tlb_flush");
+	s->nested_run = stats_find(s, "nested_run");
+}
+
+static u64 stats_read(struct vcpu_stats *s, struct kvm_stats_desc *d)
+{
+	u64 v;
+
+	read_stat_data(s->fd, &s->header, d, &v, 1);
+	return v;
+}
+
+static void stats_close(struct vcpu_stats *s)
+{
+	free(s->descs);
+	close(s->fd);
+}
+
+struct phase_stats {
+	u64 vmruns;
+	u64 flush_reqs;
+	u64 tlb_flush;
+};
+
+/*
+ * Run L1 to GUEST_DONE.  At each GUEST_SYNC(phase, vmruns, flush requests)
+ * account the statistics to the phase and, with @migrate, move to the
+ * other CPU.  Returns the number of moves.
+ */
+static unsigned int run_l1(struct kvm_vcpu *vcpu, bool migrate,
+			   struct phase_stats *ps)
+{
+	u64 tlb_flush, nested_run, t, n;
+	unsigned int moves = 0, cpu = 0;
+	struct vcpu_stats s;
+	struct ucall uc;
+
+	kvm_pin_this_task_to_pcpu(cpu);
+	stats_open(&s, vcpu);
+	tlb_flush = stats_read(&s, s.tlb_flush);
+	nested_run = stats_read(&s, s.nested_run);
+	for (;;) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT(uc.args[0] < NR_PHASES, "bad phase %lu",
+				    uc.args[0]);
+			t = stats_read(&s, s.tlb_flush);
+			n = stats_read(&s, s.nested_run);
+			TEST_ASSERT(n - nested_run == uc.args[1],
+				    "%s: nested_run counted %lu VMRUNs, L1 did %lu",
+				    phase_name[uc.args[0]], n - nested_run,
+				    uc.args[1]);
+			TEST_ASSERT(t - tlb_flush >= uc.args[2],
+				    "%s: L1 set TLB_CONTROL on %lu VMRUNs, KVM serviced %lu TLB flushes",
+				    phase_name[uc.args[0]], uc.args[2],
+				    t - tlb_flush);
+			ps[uc.args[0]].vmruns += uc.args[1];
+			ps[uc.args[0]].flush_reqs += uc.args[2];
+			ps[uc.args[0]].tlb_flush += t - tlb_flush;
+			tlb_flush = t;
+			nested_run = n;
+			if (migrate) {
+				cpu = !cpu;
+				kvm_pin_this_task_to_pcpu(cpu);
+				moves++;
+			}
+			break;
+		case UCALL_DONE:
+			stats_close(&s);
+			return moves;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected ucall %lu", uc.cmd);
+		}
+	}
+}
+
+static void print_stats(const struct phase_stats *ps)
+{
+	char line[512];
+	int len = 0, p;
+
+	for (p = 0; p < NR_PHASES; p++) {
+		if (!ps[p].vmruns)
+			continue;
+		len += snprintf(line + len, sizeof(line) - len,
+				"%s %.3f (%lu RT, %lu TLB_CONTROL) ",
+				phase_name[p],
+				(double)ps[p].tlb_flush / ps[p].vmruns,
+				ps[p].vmruns, ps[p].flush_reqs);
+	}
+	ksft_print_msg("  tlb_flush per round trip: %s\n", line);
+}
+
+static const char *cpu_mode(bool migrate)
+{
+	return migrate ? "cpu0<->cpu1" : "cpu0";
+}
+
+static const char *when_name(bool l2_stopped)
+{
+	return l2_stopped ? "l2-stopped" : "between-exits";
+}
+
+static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *l1_code,
+				struct test_mem *mem, vm_vaddr_t *svm_gva)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, l1_code);
+
+	vcpu_alloc_svm(vm, svm_gva);
+	test_mem_init(mem, vm);
+	return vm;
+}
+
+static void test_remap(enum method m, bool l2_stopped, bool migrate)
+{
+	struct phase_stats ps[NR_PHASES] = {};
+	struct kvm_vcpu *vcpu;
+	struct remap_args *a;
+	struct test_mem mem;
+	vm_vaddr_t svm_gva, args_gva;
+	struct kvm_vm *vm;
+	unsigned int moves, i;
+
+	vm = create_vm(&vcpu, l1_remap, &mem, &svm_gva);
+	args_gva = vm_vaddr_alloc_page(vm);
+	a = addr_gva2hva(vm, args_gva);
+	memset(a, 0, sizeof(*a));
+	a->method = m;
+	a->l2_stopped = l2_stopped;
+	a->rounds = REMAP_ROUNDS;
+	a->nr_asids = kvm_cpu_property(X86_PROPERTY_SVM_NR_ASID);
+	a->ncr3 = npt_create(&mem, 0, &a->npte);
+	for (i = 0; i < NR_DATA; i++)
+		a->page[i] = test_page(PG_DATA + i);
+	vcpu_args_set(vcpu, 2, svm_gva, args_gva);
+
+	moves = run_l1(vcpu, migrate, ps);
+	if (!method_asserts(m))
+		ksft_print_msg("  REPORT %s %s %s: L2 read the new page %lu, the old %lu, of %u\n",
+			       method_name[m], when_name(l2_stopped),
+			       cpu_mode(migrate), a->saw_new, a->saw_old,
+			       REMAP_ROUNDS);
+	print_stats(ps);
+	ksft_test_result_pass("remap %s %s %s (%u CPU moves)\n", method_name[m],
+			      when_name(l2_stopped), cpu_mode(migrate), moves);
+	kvm_vm_free(vm);
+}
+
+static void test_asid(bool migrate)
+{
+	struct phase_stats ps[NR_PHASES] = {};
+	vm_vaddr_t svm_gva, args_gva;
+	struct kvm_vcpu *vcpu;
+	struct asid_args *a;
+	struct test_mem mem;
+	struct kvm_vm *vm;
+	unsigned int moves;
+	int p;
+	u64 npte;
+
+	vm = create_vm(&vcpu, l1_asid, &mem, &svm_gva);
+	args_gva = vm_vaddr_alloc_page(vm);
+	a = addr_gva2hva(vm, args_gva);
+	memset(a, 0, sizeof(*a));
+	a->ncr3[0] = npt_create(&mem, 0, &npte);
+	a->ncr3[1] = npt_create(&mem, 1, &npte);
+	a->vmcb_gva = vm_vaddr_alloc_page(vm);
+	a->vmcb_gpa = addr_gva2gpa(vm, a->vmcb_gva);
+	a->sync_every = migrate ? 10 : 100;
+	a->flushbyasid = kvm_cpu_has(X86_FEATURE_FLUSHBYASID);
+	vcpu_args_set(vcpu, 2, svm_gva, args_gva);
+
+	moves = run_l1(vcpu, migrate, ps);
+	for (p = PH_ISOLATED; p < NR_PHASES; p++)
+		ksft_print_msg("  %s%s: L2#0 own %lu other's %lu; L2#1 own %lu other's %lu (%s)\n",
+			       p == PH_SHARED || p == PH_SPLIT ? "REPORT " : "",
+			       phase_name[p], a->own[p][0], a->other[p][0],
+			       a->own[p][1], a->other[p][1], asid_rule[p]);
+	print_stats(ps);
+	ksft_test_result_pass("asid isolation %s (%u CPU moves)\n",
+			      cpu_mode(migrate), moves);
+	kvm_vm_free(vm);
+}
+
+#define NO_FLUSHBYASID \
+	"needs FLUSHBYASID (CPUID 0x8000000A EDX[6]), which L1 lacks"
+
+static bool flushbyasid, can_migrate;
+static unsigned int nr_asids;
+
+/* Why a remap case cannot run here, or NULL. */
+static const char *remap_skip(enum method m, bool migrate)
+{
+	if (migrate && !can_migrate)
+		return "needs 2 CPUs";
+	if ((m == M_TLB3 || m == M_TLB7) && !flushbyasid)
+		return NO_FLUSHBYASID;
+	if (m == M_NEW_ASID && nr_asids < REMAP_ROUNDS + 2)
+		return "needs more ASIDs than L1 has";
+	return NULL;
+}
+
+int main(int argc, char *argv[])
+{
+	const char *skip;
+	int m, stopped, mig;
+
+	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SVM));
+	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_NPT));
+
+	flushbyasid = kvm_cpu_has(X86_FEATURE_FLUSHBYASID);
+	nr_asids = kvm_cpu_property(X86_PROPERTY_SVM_NR_ASID);
+	can_migrate = get_nprocs() >= 2;
+
+	ksft_print_header();
+	ksft_set_plan(2 * (NR_METHODS * 2 + 1));
+	ksft_print_msg("L1: FLUSHBYASID %s, %u ASIDs; %d CPUs\n",
+		       flushbyasid ? "yes" : "no", nr_asids, get_nprocs());
+
+	for (mig = 0; mig < 2; mig++) {
+		for (m = 0; m < NR_METHODS; m++) {
+			for (stopped = 0; stopped < 2; stopped++) {
+				skip = remap_skip(m, mig);
+				if (skip)
+					ksft_test_result_skip("remap %s %s %s: %s\n",
+							      method_name[m],
+							      when_name(stopped),
+							      cpu_mode(mig), skip);
+				else
+					test_remap(m, stopped, mig);
+			}
+		}
+		if (mig && !can_migrate)
+			ksft_test_result_skip("asid isolation: needs 2 CPUs\n");
+		else if (nr_asids < 4)
+			ksft_test_result_skip("asid isolation: needs 4 ASIDs, L1 has %u\n",
+					      nr_asids);
+		else
+			test_asid(mig);
+	}
+	ksft_finished();
+}

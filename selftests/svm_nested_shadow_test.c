@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svm_nested_shadow_test: L2 without nested paging, on its own page tables.
+ *
+ * L0 is the kernel under test, L1 the guest of this program, L2 L1's
+ * guest.  L1 runs L2 without nested paging (vmcb12 NP_ENABLE clear), so
+ * L2's CR3 is an L1-physical address and L2's page tables are in L1's
+ * memory, as with a hypervisor that shadows its guest's page tables.
+ * They are built here: PML4 entry 0 is L1's (code, stack, data, and the
+ * test memslot mapped 1:1), entry 1 is L2's own and maps DATA_GVA
+ * (512G) with a 4K PTE to one of NR_DATA data pages.  L2 reads DATA_GVA.
+ *
+ * L2 changes its own mapping (rewrites its PTE to point at the next data
+ * page), then:
+ *
+ *   l2-invlpg   executes INVLPG: L2 must read the new page;
+ *   l2-cr3      reloads CR3 (the PTE is not global): the new page;
+ *   l2-none     reads at once: x86 may still use the old translation, so
+ *               either page is accepted and the counts reported; then it
+ *               executes INVLPG and must read the new page.
+ *
+ * L1 changes L2's mapping between two exits of L2, then:
+ *
+ *   tlb_ctl=1, 3, 7  sets vmcb12 TLB_CONTROL (3 and 7 only with
+ *                    FLUSHBYASID in L1's CPUID, else skipped): new page;
+ *   new-asid         gives L2 an ASID it never used: new page;
+ *   invlpga          executes INVLPGA for DATA_GVA and L2's ASID, which
+ *                    the APM defines as invalidating that page's
+ *                    translation in that ASID: new page;
+ *   none             nothing: either page, reported; then TLB_CONTROL 1
+ *                    and the new page.
+ *
+ * Every case runs with the vCPU thread pinned to CPU 0, and moved between
+ * CPU 0 and CPU 1 at every GUEST_SYNC.  At every GUEST_SYNC the program
+ * reads the vCPU's tlb_flush and nested_run statistics and prints the TLB
+ * flushes per nested round trip; it asserts that nested_run counts L1's
+ * VMRUNs and that KVM serviced a flush for each VMRUN with TLB_CONTROL set.
+ *
+ * Which boot exercises what:
+ *
+ *  - kvm_amd.npt=1 (the default "make e2e" boot): L0 runs L2 on L0's own
+ *    NPT for L1's memory, with L2's CR3 as is; the (emulated) CPU walks
+ *    L2's page tables and L0 intercepts neither L2's INVLPG nor its CR3
+ *    writes.  KVM takes part through the nested transitions, TLB_CONTROL,
+ *    the ASID and INVLPGA; what L2 reads comes from QEMU's TLB emulation,
+ *    which flushes on every VMRUN and #VMEXIT.
+ *  - kvm_amd.npt=0 ("E2E_APPEND=kvm_amd.npt=0 make e2e TESTS=..."): L0
+ *    shadows L2's page tables with KVM's shadow MMU.  L2's INVLPG and MOV
+ *    CR3 exit to L0 and must resynchronize the shadow; L1's writes to
+ *    L2's page tables are tracked by L0, and L1's INVLPGA and TLB_CONTROL
+ *    must reach L2's shadow.  This is the boot that tests KVM's shadow MMU
+ *    for L2.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "test_util.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
+
+#ifndef X86_FEATURE_FLUSHBYASID
+#define X86_FEATURE_FLUSHBYASID	KVM_X86_CPU_FEATURE(0x8000000A, 0, EDX, 6)
+#endif
+#ifndef X86_PROPERTY_SVM_NR_ASID
+#define X86_PROPERTY_SVM_NR_ASID	KVM_X86_CPU_PROPERTY(0x8000000A, 0, EBX, 0, 31)
+#endif
+
+#define L2_STACK_SIZE		256
+#define VMMCALL_LEN		3
+
+/* A memslot of its own, far from memslot 0, mapped 1:1 in L1. */
+#define TEST_SLOT		10
+#define TEST_SLOT_GPA		0xc0000000UL
+#define TEST_SLOT_PAGES		32
+#define NR_DATA			4
+#define PG_DATA			0
+#define PG_FIRST_FREE		(PG_DATA + NR_DATA)
+#define DATA_GVA		BIT(PG_LEVEL_SHIFT(PG_LEVEL_512G))
+
+#define PT_FLAGS		(PTE_PRESENT_MASK | PTE_WRITABLE_MASK)
+#define PT_ENTRIES		512
+
+#define L2_POISON		0xdeaddeaddeaddeadUL
+#define DATA_MARKER(i)		(0xda7a000000000000UL | (i))
+
+#define STEADY_RTS		20
+#define ROUNDS			6
+
+enum method {
+	M_L2_INVLPG,
+	M_L2_CR3,
+	M_L2_NONE,
+	M_TLB1,
+	M_TLB3,
+	M_TLB7,
+	M_NEW_ASID,
+	M_INVLPGA,
+	M_NONE,
+	NR_METHODS,
+	M_L2_READ = NR_METHODS,
+};
+
+static const char * const method_name[NR_METHODS] = {
+	[M_L2_INVLPG] = "l2-invlpg",
+	[M_L2_CR3] = "l2-cr3",
+	[M_L2_NONE] = "l2-none",
+	[M_TLB1] = "tlb_ctl=1",
+	[M_TLB3] = "tlb_ctl=3",
+	[M_TLB7] = "tlb_ctl=7",
+	[M_NEW_ASID] = "new-asid",
+	[M_INVLPGA] = "invlpga",
+	[M_NONE] = "none",
+};
+
+static bool by_l2(enum method m)
+{
+	return m <= M_L2_NONE;
+}
+
+static bool reported(enum method m)
+{
+	return m == M_L2_NONE || m == M_NONE;
+}
+
+enum phase {
+	PH_FIRST,
+	PH_STEADY,
+	PH_REMAP,
+	NR_PHASES,
+};
+
+static const char * const phase_name[NR_PHASES] = {
+	[PH_FIRST] = "first",
+	[PH_STEADY] = "steady",
+	[PH_REMAP] = "remap",
+};
+
+/* Shared with L1; the results are written by L1. */
+struct shadow_args {
+	u64 method;
+	u64 rounds;
+	u64 nr_asids;
+	u64 l2_cr3;
+	u64 pte;			/* GVA of L2's PTE for DATA_GVA */
+	u64 page[NR_DATA];		/* L1-physical data pages */
+	u64 saw_new;
+	u64 saw_old;
+};
+
+/* L1 tells L2 what to do; L2 reports what it read. */
+struct l2_ctl {
+	u64 method;
+	u64 pte;
+	u64 new_pte;
+	u64 before;
+	u64 after;
+	u64 fixed;
+};
+
+static struct l2_ctl l2;
+
+static u64 read_data(void)
+{
+	return READ_ONCE(*(u64 *)DATA_GVA);
+}
+
+static void invlpg_page(u64 gva)
+{
+	asm volatile("invlpg (%0)" : : "r"(gva) : "memory");
+}
+
+static void reload_cr3(void)
+{
+	u64 cr3;
+
+	asm volatile("mov %%cr3, %0\n\t"
+		     "mov %0, %%cr3" : "=r"(cr3) : : "memory");
+}
+
+static void invlpga_asid(u64 gva, u32 asid)
+{
+	asm volatile("invlpga" : : "a"(gva), "c"(asid) : "memory");
+}
+
+static void l2_guest(void)
+{
+	u64 m;
+
+	for (;;) {
+		m = READ_ONCE(l2.method);
+		WRITE_ONCE(l2.before, read_data());
+		if (by_l2(m)) {
+			WRITE_ONCE(*(u64 *)READ_ONCE(l2.pte),
+				   READ_ONCE(l2.new_pte));
+			if (m == M_L2_INVLPG)
+				invlpg_page(DATA_GVA);
+			else if (m == M_L2_CR3)
+				reload_cr3();
+			WRITE_ONCE(l2.after, read_data());
+			invlpg_page(DATA_GVA);
+			WRITE_ONCE(l2.fixed, read_data());
+		}
+		vmmcall();
+	}
+}
+
+/* One nested round trip; TLB_CONTROL is one-shot. */
+static void l2_run(struct vmcb *vmcb, u64 vmcb_gpa)
+{
+	WRITE_ONCE(l2.before, L2_POISON);
+	WRITE_ONCE(l2.after, L2_POISON);
+	WRITE_ONCE(l2.fixed, L2_POISON);
+	run_guest(vmcb, vmcb_gpa);
+	__GUEST_ASSERT(vmcb->control.exit_code == SVM_EXIT_VMMCALL,
+		       "L2 exit code %#x, info1 %#lx, info2 %#lx: expected VMMCALL",
+		       vmcb->control.exit_code, vmcb->control.exit_info_1,
+		       vmcb->control.exit_info_2);
+	vmcb->save.rip += VMMCALL_LEN;
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+}
+
+static void check_either(struct shadow_args *a, u64 seen, unsigned int r,
+			 unsigned int cur, unsigned int next)
+{
+	__GUEST_ASSERT(seen == DATA_MARKER(next) || seen == DATA_MARKER(cur),
+		       "round %u: L2 read %#lx, neither the old page (%#lx) nor the new one (%#lx)",
+		       r, seen, DATA_MARKER(cur), DATA_MARKER(next));
+	if (seen == DATA_MARKER(next))
+		a->saw_new++;
+	else
+		a->saw_old++;
+}
+
+static void check_new(u64 seen, unsigned int r, unsigned int cur,
+		      unsigned int next)
+{
+	__GUEST_ASSERT(seen == DATA_MARKER(next),
+		       "round %u: after the change L2 read %#lx, not the new page's %#lx (old %#lx)",
+		       r, seen, DATA_MARKER(next), DATA_MARKER(cur));
+}
+
+/* L2 remaps itself; one VMRUN per round. */
+static void l1_round_by_l2(struct shadow_args *a, struct svm_test_data *svm,
+			   unsigned int r, unsigned int cur, unsigned int next)
+{
+	WRITE_ONCE(l2.method, a->method);
+	WRITE_ONCE(l2.pte, a->pte);
+	WRITE_ONCE(l2.new_pte, a->page[next] | PT_FLAGS);
+	l2_run(svm->vmcb, svm->vmcb_gpa);
+	__GUEST_ASSERT(READ_ONCE(l2.before) == DATA_MARKER(cur),
+		       "round %u: before the change L2 read %#lx, not %#lx",
+		       r, READ_ONCE(l2.before), DATA_MARKER(cur));
+	if (reported(a->method))
+		check_either(a, READ_ONCE(l2.after), r, cur, next);
+	else
+		check_new(READ_ONCE(l2.after), r, cur, next);
+	check_new(READ_ONCE(l2.fixed), r, cur, next);
+	GUEST_SYNC3(PH_REMAP, 1, 0);
+}
+
+/* L1 remaps L2 between two exits. */
+static void l1_round_by_l1(struct shadow_args *a, struct svm_test_data *svm,
+			   unsigned int r, unsigned int cur, unsigned int next)
+{
+	struct vmcb *vmcb = svm->vmcb;
+	u64 vmruns = 0, flushes = 0;
+
+	WRITE_ONCE(l2.method, M_L2_READ);
+	l2_run(vmcb, svm->vmcb_gpa);
+	vmruns++;
+	__GUEST_ASSERT(READ_ONCE(l2.before) == DATA_MARKER(cur),
+		       "round %u: before the change L2 read %#lx, not %#lx",
+		       r, READ_ONCE(l2.before), DATA_MARKER(cur));
+
+	WRITE_ONCE(*(u64 *)a->pte, a->page[next] | PT_FLAGS);
+	switch (a->method) {
+	case M_TLB1:
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		break;
+	case M_TLB3:
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+		break;
+	case M_TLB7:
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID_LOCAL;
+		break;
+	case M_NEW_ASID:
+		__GUEST_ASSERT(vmcb->control.asid + 1 < a->nr_asids,
+			       "out of ASIDs (%lu)", a->nr_asids);
+		vmcb->control.asid++;
+		break;
+	case M_INVLPGA:
+		invlpga_asid(DATA_GVA, vmcb->control.asid);
+		break;
+	default:
+		break;
+	}
+	flushes += vmcb->control.tlb_ctl != TLB_CONTROL_DO_NOTHING;
+	l2_run(vmcb, svm->vmcb_gpa);
+	vmruns++;
+
+	if (reported(a->method)) {
+		check_either(a, READ_ONCE(l2.before), r, cur, next);
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		flushes++;
+		l2_run(vmcb, svm->vmcb_gpa);
+		vmruns++;
+	}
+	check_new(READ_ONCE(l2.before), r, cur, next);
+	GUEST_SYNC3(PH_REMAP, vmruns, flushes);
+}
+
+static void l1_guest(struct svm_test_data *svm, struct shadow_args *a)
+{
+	unsigned long stack[L2_STACK_SIZE];
+	struct vmcb *vmcb = svm->vmcb;
+	unsigned int cur = 0, next, r, i;
+
+	if (a->method == M_TLB3 || a->method == M_TLB7)
+		GUEST_ASSERT(this_cpu_has(X86_FEATURE_FLUSHBYASID));
+
+	generic_svm_setup(svm, l2_guest, &stack[L2_STACK_SIZE]);
+	vmcb->save.cr3 = a->l2_cr3;
+
+	WRITE_ONCE(l2.method, M_L2_READ);
+	l2_run(vmcb, svm->vmcb_gpa);
+	GUEST_ASSERT_EQ(READ_ONCE(l2.before), DATA_MARKER(cur));
+	GUEST_SYNC3(PH_FIRST, 1, 0);
+	for (i = 0; i < STEADY_RTS; i++) {
+		l2_run(vmcb, svm->vmcb_gpa);
+		GUEST_ASSERT_EQ(READ_ONCE(l2.before), DATA_MARKER(cur));
+	}
+	GUEST_SYNC3(PH_STEADY, STEADY_RTS, 0);
+
+	for (r = 0; r < a->rounds; r++) {
+		next = (cur + 1) % NR_DATA;
+		if (by_l2(a->method))
+			l1_round_by_l2(a, svm, r, cur, next);
+		else
+			l1_round_by_l1(a, svm, r, cur, next);
+		cur = next;
+	}
+	GUEST_DONE();
+}
+
+/* Host side: the test memslot, and L2's page tables built in it. */
+struct test_mem {
+	struct kvm_vm *vm;
+	unsigned int next;
+};
+
+static u64 test_page(unsigned int n)
+{
+	return TEST_SLOT_GPA + (u64)n * PAGE_SIZE;
+}
+
+static void fill_page(struct kvm_vm *vm, u64 gpa, u64 val)
+{
+	u64 *p = addr_gpa2hva(vm, gpa);
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(*p); i++)
+		p[i] = val;
+}
+
+static u64 test_alloc_page(struct test_mem *mem)
+{
+	u64 gpa;
+
+	TEST_ASSERT(mem->next < TEST_SLOT_PAGES, "test memslot exhausted");
+	gpa = test_page(mem->next++);
+	memset(addr_gpa2hva(mem->vm, gpa), 0, PAGE_SIZE);
+	return gpa;
+}
+
+static void test_mem_init(struct test_mem *mem, struct kvm_vm *vm)
+{
+	unsigned int i;
+
+	mem->vm = vm;
+	mem->next = PG_FIRST_FREE;
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA,
+				    TEST_SLOT, TEST_SLOT_PAGES, 0);
+	virt_map(vm, TEST_SLOT_GPA, TEST_SLOT_GPA, TEST_SLOT_PAGES);
+	for (i = 0; i < NR_DATA; i++)
+		fill_page(vm, test_page(PG_DATA + i), DATA_MARKER(i));
+}
+
+/* The entry of @level translating @addr under @root; tables as needed. */
+static u64 *pt_entry(struct test_mem *mem, u64 root, u64 addr, int level)
+{
+	u64 table = root, *pte;
+	int l;
+
+	for (l = PG_LEVEL_512G; ; l--) {
+		pte = (u64 *)addr_gpa2hva(mem->vm, table) +
+		      ((addr >> PG_LEVEL_SHIFT(l)) & (PT_ENTRIES - 1));
+		if (l == level)
+			return pte;
+		if (!(*pte & PTE_PRESENT_MASK))
+			*pte = test_alloc_page(mem) | PT_FLAGS;
+		TEST_ASSERT(!(*pte & PTE_LARGE_MASK),
+			    "%#lx already under a large page", addr);
+		table = PTE_GET_PA(*pte);
+	}
+}
+
+/*
+ * L2's page tables: L1's PML4 entries, plus DATA_GVA mapped to the first
+ * data page.  Returns L2's CR3; *@pte is set to the GVA (= GPA) of the PTE.
+ */
+static u64 l2_tables_create(struct test_mem *mem, u64 *pte_gva)
+{
+	struct kvm_vm *vm = mem->vm;
+	u64 cr3 = test_alloc_page(mem);
+	u64 *pml4 = addr_gpa2hva(vm, cr3), *pte;
+
+	memcpy(pml4, addr_gpa2hva(vm, vm->pgd), PAGE_SIZE);
+	pte = &pml4[(DATA_GVA >> PG_LEVEL_SHIFT(PG_LEVEL_512G)) &
+		    (PT_ENTRIES - 1)];
+	TEST_ASSERT(!(*pte & PTE_PRESENT_MASK),
+		    "L1 already maps the PML4 entry of %#lx", DATA_GVA);
+	pte = pt_entry(mem, cr3, DATA_GVA, PG_LEVEL_4K);
+	*pte = test_page(PG_DATA) | PT_FLAGS;
+	*pte_gva = addr_hva2gpa(vm, pte);
+	return cr3;
+}
+
+/* Host side: the vCPU statistics. */
+struct vcpu_stats {
+	int fd;
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *descs;
+	struct kvm_stats_desc *tlb_flush;
+	struct kvm_stats_desc *nested_run;
+};
+
+static struct kvm_stats_desc *stats_find(struct vcpu_stats *s,
+					 const char *name)
+{
+	struct kvm_stats_desc *d;
+	unsigned int i;
+
+	for (i = 0; i < s->header.num_desc; i++) {
+		d = get_stats_descriptor(s->descs, i, &s->header);
+		if (!strcmp(d->name, name))
+			return d;
+	}
+	TEST_FAIL("vCPU statistic '%s' not found", name);
+	return NULL;
+}
+
+static void stats_open(struct vcpu_stats *s, struct kvm_vcpu *vcpu)
+{
+	s->fd = vcpu_get_stats_fd(vcpu);
+	read_stats_header(s->fd, &s->header);
+	s->descs = read_stats_descriptors(s->fd, &s->header);
+	s->tlb_flush = stats_find(s, "tlb_flush");
+	s->nested_run = stats_find(s, "nested_run");
+}
+
+static u64 stats_read(struct vcpu_stats *s, struct kvm_stats_desc *d)
+{
+	u64 v;
+
+	read_stat_data(s->fd, &s->header, d, &v, 1);
+	return v;
+}
+
+static void stats_close(struct vcpu_stats *s)
+{
+	free(s->descs);
+	close(s->fd);
+}
+
+struct phase_stats {
+	u64 vmruns;
+	u64 flush_reqs;
+	u64 tlb_flush;
+};
+
+/*
+ * Run L1 to GUEST_DONE.  At each GUEST_SYNC(phase, vmruns, flush requests)
+ * account the statistics to the phase and, with @migrate, move to the
+ * other CPU.  Returns the number of moves.
+ */
+static unsigned int run_l1(struct kvm_vcpu *vcpu, bool migrate,
+			   struct phase_stats *ps)
+{
+	u64 tlb_flush, nested_run, t, n;
+	unsigned int moves = 0, cpu = 0;
+	struct vcpu_stats s;
+	struct ucall uc;
+
+	kvm_pin_this_task_to_pcpu(cpu);
+	stats_open(&s, vcpu);
+	tlb_flush = stats_read(&s, s.tlb_flush);
+	nested_run = stats_read(&s, s.nested_run);
+	for (;;) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT(uc.args[0] < NR_PHASES, "bad phase %lu",
+				    uc.args[0]);
+			t = stats_read(&s, s.tlb_flush);
+			n = stats_read(&s, s.nested_run);
+			TEST_ASSERT(n - nested_run == uc.args[1],
+				    "%s: nested_run counted %lu VMRUNs, L1 did %lu",
+				    phase_name[uc.args[0]], n - nested_run,
+				    uc.args[1]);
+			TEST_ASSERT(t - tlb_flush >= uc.args[2],
+				    "%s: L1 set TLB_CONTROL on %lu VMRUNs, KVM serviced %lu TLB flushes",
+				    phase_name[uc.args[0]], uc.args[2],
+				    t - tlb_flush);
+			ps[uc.args[0]].vmruns += uc.args[1];
+			ps[uc.args[0]].flush_reqs += uc.args[2];
+			ps[uc.args[0]].tlb_flush += t - tlb_flush;
+			tlb_flush = t;
+			nested_run = n;
+			if (migrate) {
+				cpu = !cpu;
+				kvm_pin_this_task_to_pcpu(cpu);
+				moves++;
+			}
+			break;
+		case UCALL_DONE:
+			stats_close(&s);
+			return moves;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected ucall %lu", uc.cmd);
+		}
+	}
+}
+
+static void print_stats(const struct phase_stats *ps)
+{
+	char line[512];
+	int len = 0, p;
+
+	for (p = 0; p < NR_PHASES; p++) {
+		if (!ps[p].vmruns)
+			continue;
+		len += snprintf(line + len, sizeof(line) - len,
+				"%s %.3f (%lu RT, %lu TLB_CONTROL) ",
+				phase_name[p],
+				(double)ps[p].tlb_flush / ps[p].vmruns,
+				ps[p].vmruns, ps[p].flush_reqs);
+	}
+	ksft_print_msg("  tlb_flush per round trip: %s\n", line);
+}
+
+static const char *cpu_mode(bool migrate)
+{
+	return migrate ? "cpu0<->cpu1" : "cpu0";
+}
+
+static void test_shadow(enum method m, bool migrate)
+{
+	struct phase_stats ps[NR_PHASES] = {};
+	vm_vaddr_t svm_gva, args_gva;
+	struct shadow_args *a;
+	struct kvm_vcpu *vcpu;
+	struct test_mem mem;
+	struct kvm_vm *vm;
+	unsigned int moves, i;
+
+	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
+	vcpu_alloc_svm(vm, &svm_gva);
+	test_mem_init(&mem, vm);
+	args_gva = vm_vaddr_alloc_page(vm);
+	a = addr_gva2hva(vm, args_gva);
+	memset(a, 0, sizeof(*a));
+	a->method = m;
+	a->rounds = ROUNDS;
+	a->nr_asids = kvm_cpu_property(X86_PROPERTY_SVM_NR_ASID);
+	a->l2_cr3 = l2_tables_create(&mem, &a->pte);
+	for (i = 0; i < NR_DATA; i++)
+		a->page[i] = test_page(PG_DATA + i);
+	vcpu_args_set(vcpu, 2, svm_gva, args_gva);
+
+	moves = run_l1(vcpu, migrate, ps);
+	if (reported(m))
+		ksft_print_msg("  REPORT %s %s: L2 read the new page %lu, the old %lu, of %u\n",
+			       method_name[m], cpu_mode(migrate), a->saw_new,
+			       a->saw_old, ROUNDS);
+	print_stats(ps);
+	ksft_test_result_pass("shadow %s %s (%u CPU moves)\n", method_name[m],
+			      cpu_mode(migrate), moves);
+	kvm_vm_free(vm);
+}
+
+#define NO_FLUSHBYASID \
+	"needs FLUSHBYASID (CPUID 0x8000000A EDX[6]), which L1 lacks"
+
+static bool flushbyasid, can_migrate;
+static unsigned int nr_asids;
+
+/* Why a case cannot run here, or NULL. */
+static const char *shadow_skip(enum method m, bool migrate)
+{
+	if (migrate && !can_migrate)
+		return "needs 2 CPUs";
+	if ((m == M_TLB3 || m == M_TLB7) && !flushbyasid)
+		return NO_FLUSHBYASID;
+	if (m == M_NEW_ASID && nr_asids < ROUNDS + 2)
+		return "needs more ASIDs than L1 has";
+	return NULL;
+}
+
+int main(int argc, char *argv[])
+{
+	const char *skip;
+	int m, mig;
+
+	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SVM));
+
+	flushbyasid = kvm_cpu_has(X86_FEATURE_FLUSHBYASID);
+	nr_asids = kvm_cpu_property(X86_PROPERTY_SVM_NR_ASID);
+	can_migrate = get_nprocs() >= 2;
+
+	ksft_print_header();
+	ksft_set_plan(2 * NR_METHODS);
+	ksft_print_msg("L1: FLUSHBYASID %s, %u ASIDs, NPT %s; %d CPUs\n",
+		       flushbyasid ? "yes" : "no", nr_asids,
+		       kvm_cpu_has(X86_FEATURE_NPT) ? "yes" : "no (kvm_amd.npt=0)",
+		       get_nprocs());
+
+	for (mig = 0; mig < 2; mig++) {
+		for (m = 0; m < NR_METHODS; m++) {
+			skip = shadow_skip(m, mig);
+			if (skip)
+				ksft_test_result_skip("shadow %s %s: %s\n",
+						      method_name[m],
+						      cpu_mode(mig), skip);
+			else
+				test_shadow(m, mig);
+		}
+	}
+	ksft_finished();
+}

@@ -26,12 +26,13 @@ SUITE	?=
 KERNEL	?= layer
 TESTS	?=
 QUICK	?= 0
+CPUS	?= EPYC max
 
 RUNS	?= 5
 ROUND_TRIPS ?= 100000
 
 .PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
-	e2e-bench e2e-mutants kvm-lint fuzz fuzz-smoke clean
+	e2e-bench e2e-coverage e2e-mutants kvm-lint fuzz fuzz-smoke clean
 
 help:
 	@echo 'Targets:'
@@ -44,10 +45,14 @@ help:
 	@echo '  mutants    apply each mutant of scripts/mutants.txt, expect a failing test'
 	@echo '  e2e        boot a 6.12 kernel under QEMU TCG and run the KVM x86_64'
 	@echo '             selftests in it (KERNEL=layer|stock, TESTS="a b" for a subset,'
-	@echo '             QUICK=1 without the slow stress tests)'
+	@echo '             QUICK=1 without the slow stress tests), on -cpu EPYC and max'
+	@echo '             (CPUS="EPYC max")'
 	@echo '  e2e-build  build the e2e kernel and selftests only'
 	@echo '  e2e-bench  nested round-trip benchmark, stock against layer kernel'
 	@echo '             (RUNS=$(RUNS) boots each, ROUND_TRIPS=$(ROUND_TRIPS))'
+	@echo '  e2e-coverage'
+	@echo '             gcov of arch/x86/kvm/ and the layer under the e2e quick set,'
+	@echo '             both CPU models; lcov HTML report and summary'
 	@echo '  e2e-mutants build the layer kernel with each mutant of scripts/e2e-mutants/'
 	@echo '             (MUTANT=glob) and require its e2e tests to fail'
 	@echo '  kvm-lint   W=1 + sparse of arch/x86/kvm/, layer against stock'
@@ -84,10 +89,14 @@ check:
 	scripts/check.sh
 
 e2e:
-	scripts/e2e.sh run KERNEL='$(KERNEL)' TESTS='$(TESTS)' E2E_QUICK='$(QUICK)'
+	scripts/e2e.sh run KERNEL='$(KERNEL)' TESTS='$(TESTS)' E2E_QUICK='$(QUICK)' \
+		E2E_CPUS='$(CPUS)'
 
 e2e-build:
 	scripts/e2e.sh build KERNEL='$(KERNEL)'
+
+e2e-coverage:
+	scripts/e2e-coverage.sh KERNEL='$(KERNEL)' TESTS='$(TESTS)' E2E_CPUS='$(CPUS)'
 
 e2e-bench:
 	scripts/e2e-bench.sh RUNS='$(RUNS)' ROUND_TRIPS='$(ROUND_TRIPS)'

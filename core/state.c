@@ -48,6 +48,39 @@ static size_t nested_state_table_end(unsigned int nr)
 }
 
 /**
+ * nested_state_size() - Size of a container of known sections.
+ * @types: Section types, each a known type other than
+ *         NESTED_STATE_SEC_NONE.
+ * @nr: Number of entries in @types.
+ *
+ * The size nested_state_encode() gives a container of these sections:
+ * what a caller must allocate, or report to userspace as the largest
+ * state it may be given, before it has the state itself.
+ *
+ * Return: the size in bytes, or 0 if @nr exceeds NESTED_STATE_MAX_SECTIONS,
+ * a type is unknown or NESTED_STATE_SEC_NONE, or the container would
+ * exceed NESTED_STATE_MAX_SIZE.
+ */
+size_t nested_state_size(const u16 *types, unsigned int nr)
+{
+	size_t total;
+	unsigned int i;
+
+	if (nr > NESTED_STATE_MAX_SECTIONS)
+		return 0;
+	total = ALIGN(nested_state_table_end(nr), NESTED_STATE_ALIGN);
+	for (i = 0; i < nr; i++) {
+		if (types[i] == NESTED_STATE_SEC_NONE ||
+		    types[i] >= NESTED_STATE_SEC_NR)
+			return 0;
+		total = ALIGN(total + nested_state_sec_size[types[i]],
+			      NESTED_STATE_ALIGN);
+	}
+	return total > NESTED_STATE_MAX_SIZE ? 0 : total;
+}
+EXPORT_SYMBOL_GPL(nested_state_size);
+
+/**
  * nested_state_encode() - Build a container from sections.
  * @secs: The sections, in the order their payloads are laid out.
  * @nr: Number of sections.

@@ -748,6 +748,36 @@ static void nested_state_vendor_encode_sizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, size, 8304);
 }
 
+/*
+ * The maximum sizes KVM reports for KVM_CAP_NESTED_STATE_V2 are those of
+ * the largest containers the encoders write; nested_state_size() refuses
+ * what it cannot size.
+ */
+static void nested_state_vendor_max_sizes(struct kunit *test)
+{
+	static const u16 none[] = { NESTED_STATE_SEC_NONE };
+	static const u16 unknown[] = { NESTED_STATE_SEC_NR };
+	static const u16 flags[] = { NESTED_STATE_SEC_SVM_FLAGS };
+	u16 many[NESTED_STATE_MAX_SECTIONS + 1];
+	int i;
+
+	KUNIT_EXPECT_EQ(test, nested_svm_state_max_size(), 4968);
+	KUNIT_EXPECT_EQ(test, nested_vmx_state_max_size(), 8304);
+	KUNIT_EXPECT_EQ(test, nested_state_size(flags, 1), 40);
+	KUNIT_EXPECT_EQ(test, nested_state_size(flags, 0), 16);
+	KUNIT_EXPECT_EQ(test, nested_state_size(none, 1), 0);
+	KUNIT_EXPECT_EQ(test, nested_state_size(unknown, 1), 0);
+	for (i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = NESTED_STATE_SEC_SVM_FLAGS;
+	KUNIT_EXPECT_EQ(test, nested_state_size(many, ARRAY_SIZE(many)), 0);
+	/* 16 page-sized payloads exceed NESTED_STATE_MAX_SIZE. */
+	for (i = 0; i < 16; i++)
+		many[i] = NESTED_STATE_SEC_SVM_VMCB12;
+	KUNIT_EXPECT_EQ(test, nested_state_size(many, 16), 0);
+	KUNIT_EXPECT_EQ(test, nested_state_size(many, 15),
+			ALIGN(16 + 15 * 12, 8) + 15 * NESTED_STATE_PAGE_SIZE);
+}
+
 static bool rnd_bool(struct rnd_state *rnd)
 {
 	return prandom_u32_state(rnd) & 1;
@@ -1050,6 +1080,7 @@ static struct kunit_case nested_state_vendor_cases[] = {
 	KUNIT_CASE(nested_svm_state_encode_invalid),
 	KUNIT_CASE(nested_vmx_state_encode_invalid),
 	KUNIT_CASE(nested_state_vendor_encode_sizes),
+	KUNIT_CASE(nested_state_vendor_max_sizes),
 	KUNIT_CASE(nested_svm_state_round_trip),
 	KUNIT_CASE(nested_vmx_state_round_trip),
 	KUNIT_CASE(nested_state_parse_mutations),

@@ -4,7 +4,8 @@
 # The project's test command: KUnit on UML and on x86_64, the style
 # gates, a short fuzzing pass over the nested-state parsers, then the
 # layer kernel end to end: KVM's selftests (the quick set)
-# under QEMU with the patch series applied, and the series' W=1/sparse
+# under QEMU with the patch series applied, once on -cpu EPYC and once on
+# -cpu max (E2E_CPUS of scripts/e2e.sh), and the series' W=1/sparse
 # comparison with the stock kernel.  Ends with one line "N passed, N
 # failed, N skipped" summed over the KUnit and e2e runs, and exits
 # non-zero naming every step that failed.

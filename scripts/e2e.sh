@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # End to end: build a 6.12 kernel (stock, or with the patch series and the
-# layer grafted in), boot it under QEMU TCG on an AMD CPU model with nested
+# layer grafted in), boot it under QEMU TCG on AMD CPU models with nested
 # SVM, and run KVM's own x86_64 selftests in it.
 #
-# Usage: scripts/e2e.sh [run]   build, boot, run the selftests, report
+# Usage: scripts/e2e.sh [run]   build, boot once per CPU model, run the
+#                               selftests, report
 #        scripts/e2e.sh build   build the kernel and the selftests only
-#        scripts/e2e.sh boot    boot the built kernel, run CMDS in it, print
-#                               what they wrote (with markers) on stdout
+#        scripts/e2e.sh boot    boot the built kernel on the first model of
+#                               E2E_CPUS, run CMDS in it, print what they
+#                               wrote (with markers) on stdout
 #        scripts/e2e.sh list    print the names of the tests a run would run
 #        scripts/e2e.sh tree    prepare the source tree, print its path
 # Arguments of the form NAME=value are taken as environment variables.
@@ -19,6 +21,12 @@
 #                     stock: the unmodified source
 #   TESTS             names of the tests to run (default: all), e.g.
 #                     "state_test svm_vmcall_test"
+#   E2E_CPUS          QEMU CPU models, one boot each (default: "EPYC max":
+#                     EPYC has no vGIF, max has it)
+#   E2E_GCOV          1: build arch/x86/kvm/ and the layer with gcov and
+#                     copy the coverage data out of each boot (into
+#                     BUILD/CPU/gcda.tar.gz); the build directories get a
+#                     "-gcov" suffix (scripts/e2e-coverage.sh)
 #   E2E_QUICK         1: leave out the tests marked slow in
 #                     scripts/e2e-timeouts.txt (the make check subset)
 #   E2E_TIMEOUT       default per-test limit in seconds (300); per-test
@@ -37,12 +45,15 @@
 #   JOBS              make -j (default: 2)
 #   NESTED_CACHE      cache directory (default: ~/.cache/nested)
 #
-# "run" prints one line per test (PASS, FAIL, SKIP, XFAIL, XPASS) and a
-# total, "e2e KERNEL: N passed, N failed, N skipped, N expected
-# failures", and exits non-zero on any FAIL or XPASS, on a kernel splat
-# outside the tests, or if the boot did not complete.  A WARNING, BUG,
-# Oops, lockdep report or call trace while a test runs fails that test.
-# Expected failures (scripts/e2e-xfail.txt) must fail with matching output.
+# "run" prints, per CPU model, a header with the model's vGIF, one line per
+# test (PASS, FAIL, SKIP, XFAIL, XPASS, the model in brackets) and the
+# model's total, "e2e KERNEL [CPU]: ...", then the total of all models,
+# "e2e KERNEL: N passed, N failed, N skipped, N expected failures".  It
+# exits non-zero on any FAIL or XPASS, on a kernel splat outside the
+# tests, if a boot did not complete or if a model's vGIF is not what the
+# model has.  A WARNING, BUG, Oops, lockdep report or call trace while a
+# test runs fails that test.  Expected failures (scripts/e2e-xfail.txt,
+# optionally per model) must fail with matching output.
 
 set -euo pipefail
 
@@ -63,7 +74,14 @@ PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${NESTED_CACHE:-$HOME/.cache/nested}
 KERNEL=${KERNEL:-layer}
 NAME=${E2E_NAME:-e2e}
-BUILD=$CACHE/build/$NAME-$KERNEL
+GCOV=${E2E_GCOV:-0}
+# The gcov kernel has its own tree and build directory.
+VARIANT=$KERNEL GCOV_STAMP=
+if [ "$GCOV" = 1 ]; then
+	VARIANT=$KERNEL-gcov GCOV_STAMP=" gcov"
+fi
+BUILD=$CACHE/build/$NAME-$VARIANT
+read -r -a CPUS <<<"${E2E_CPUS:-EPYC max}"
 JOBS=${JOBS:-2}
 TIMEOUT=${E2E_TIMEOUT:-300}
 # 4G and not 2G: max_guest_memory_test fills a 2G memslot, and with 2G
@@ -75,6 +93,9 @@ TIMEOUT_LIST=$PROJ/scripts/e2e-timeouts.txt
 KVMST=tools/testing/selftests/kvm
 # Bumped when the recipe of the layer tree changes.
 FARM_RECIPE=1
+# What the CPU models must show in the guest: vGIF (CPUID 0x8000000A EDX
+# bit 16), which QEMU 7.2's TCG gives "max" and not "EPYC".
+declare -A VGIF_OF=([EPYC]=0 [max]=1)
 
 SPLAT_RE='WARNING:|BUG:|Oops|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|sleeping function called from invalid context|Call Trace'
 
@@ -142,14 +163,32 @@ farm() {
 			}
 			log "applied ${p##*/}"
 		done < <(series_of "$1")
+		[ "$GCOV" = 1 ] && gcov_profile "$tree"
 		echo "$stamp" >"$tree/.nested-e2e"
 	fi
 	echo "$tree"
 }
 
+# gcov_profile TREE: profile arch/x86/kvm/ (which builds svm/, vmx/, mmu/
+# and virt/kvm/) and, through subdir-ccflags-y, its subdirectory nested/,
+# the layer; nothing else of the kernel.
+gcov_profile() {
+	local mk=$1/arch/x86/kvm/Makefile
+
+	[ -L "$mk" ] && cp --remove-destination "$SRC/arch/x86/kvm/Makefile" "$mk"
+	chmod u+w "$mk"
+	cat >>"$mk" <<'EOF'
+
+# scripts/e2e.sh E2E_GCOV=1
+GCOV_PROFILE := y
+subdir-ccflags-y += $(CFLAGS_GCOV)
+EOF
+	log "arch/x86/kvm/ and its subdirectories built with gcov"
+}
+
 series_of() {
 	case $1 in
-	*-layer) series ;;
+	*-layer|*-layer-gcov) series ;;
 	esac
 }
 
@@ -162,17 +201,19 @@ prepare_tree() {
 	SRC=$("$PROJ/scripts/ktree.sh" src)
 	PKG_DIR=${SRC##*/}
 	if [ "$KERNEL" = stock ]; then
+		TREE=$(farm "$NAME-$VARIANT" "stock $FARM_RECIPE$GCOV_STAMP")
+		# Only the gcov tree has a file of its own to build with.
 		KSRC=$SRC
-		TREE=$(farm "$NAME-stock" "stock $FARM_RECIPE")
+		[ "$GCOV" = 1 ] && KSRC=$TREE
 	else
 		hash=$( {
-			echo "layer $FARM_RECIPE"
+			echo "layer $FARM_RECIPE$GCOV_STAMP"
 			while read -r p; do
 				echo "${p##*/}"
 				cat "$p"
 			done < <(series)
 		} | sha256sum | cut -d' ' -f1)
-		TREE=$(farm "$NAME-layer" "$hash")
+		TREE=$(farm "$NAME-$VARIANT" "$hash")
 		ln -sfn "$PROJ" "$TREE/arch/x86/kvm/nested"
 		KSRC=$TREE
 	fi
@@ -225,6 +266,7 @@ build_kernel() {
 	   grep -q 'arch/x86/kvm/nested/Kconfig' "$KSRC/arch/x86/kvm/Kconfig"; then
 		frags+=("$PROJ/scripts/e2e-layer.config")
 	fi
+	[ "$GCOV" = 1 ] && frags+=("$PROJ/scripts/e2e-gcov.config")
 	[ -n "${E2E_CONFIG:-}" ] && frags+=("$E2E_CONFIG")
 	mkdir -p "$out"
 	hash=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
@@ -339,6 +381,12 @@ mark() {
 	echo "$*" >&3
 }
 mark "E2E-BOOTED $(uname -r) $(nproc) cpus"
+# The CPU model as the guest sees it: vGIF, and KVM's use of it.
+flags=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+vgif=0
+case " $flags " in *" vgif "*) vgif=1 ;; esac
+mark "E2E-CPU vgif=$vgif kvm_amd.vgif=$(cat /sys/module/kvm_amd/parameters/vgif 2>/dev/null)"
+echo "E2E-CPUFLAGS $flags" >&3
 tab=$(printf '\t')
 cd /kvm
 while IFS=$tab read -r name limit cmd; do
@@ -358,12 +406,33 @@ sleep 1
 reboot -f
 EOF
 	chmod +x "$root/init"
+	# E2E_GCOV=1: the coverage data, as a gzipped tar in base64.  The
+	# .gcda files of debugfs have no size: they are read with cat.
+	cat >"$root/e2e/gcov-dump" <<'EOF'
+#!/bin/busybox sh
+set -e
+cd /sys/kernel/debug/gcov
+find . -name '*.gcda' | while read -r f; do
+	mkdir -p "/tmp/gcov/${f%/*}"
+	cat "$f" >"/tmp/gcov/$f"
+done
+tar -C /tmp/gcov -cz . | base64
+EOF
+	chmod +x "$root/e2e/gcov-dump"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) \
 		>"$BUILD/initramfs.cpio"
 }
 
-# boot CMDFILE: boot the built kernel with that command list; leaves
-# $BUILD/console.log (kernel) and $BUILD/output.log (the commands).
+# use_cpu MODEL: the CPU model of the next boot; its logs go to $RUN.
+use_cpu() {
+	CPU=$1
+	RUN=$BUILD/${CPU//[^A-Za-z0-9._-]/_}
+	mkdir -p "$RUN"
+}
+
+# boot CMDFILE: boot the built kernel on $CPU with the initramfs of that
+# command list (make_initramfs); leaves $RUN/console.log (kernel) and
+# $RUN/output.log (the commands).
 # Returns 0 if the guest got through the list and rebooted.
 boot() {
 	local cmds=$1 total idle last=0 now size qpid rc=0 t0=$SECONDS
@@ -371,23 +440,22 @@ boot() {
 
 	[ -f "$kernel" ] ||
 		die "no kernel in $BUILD: run 'scripts/e2e.sh build KERNEL=$KERNEL' first"
-	make_initramfs "$cmds"
 	total=$(awk -F'\t' '{ s += $2 + 15 } END { print s + 600 }' "$cmds")
 	total=${E2E_QEMU_TIMEOUT:-$total}
 	idle=$(awk -F'\t' '$2 > m { m = $2 } END { print m + 120 }' "$cmds")
-	rm -f "$BUILD/console.log" "$BUILD/output.log"
-	log "booting $kernel (limit ${total} s; log: $BUILD/console.log)"
-	qemu-system-x86_64 -accel tcg -cpu EPYC -smp 2 -m "$MEM" -no-reboot \
+	rm -f "$RUN/console.log" "$RUN/output.log"
+	log "booting $kernel on -cpu $CPU (limit ${total} s; log: $RUN/console.log)"
+	qemu-system-x86_64 -accel tcg -cpu "$CPU" -smp 2 -m "$MEM" -no-reboot \
 		-display none -monitor none -nodefaults \
-		-serial "file:$BUILD/console.log" -serial "file:$BUILD/output.log" \
+		-serial "file:$RUN/console.log" -serial "file:$RUN/output.log" \
 		-kernel "$kernel" -initrd "$BUILD/initramfs.cpio" \
 		-append "console=ttyS0 kvm_amd.nested=1 panic=-1 printk.devkmsg=on ${E2E_APPEND:-}" \
-		</dev/null >"$BUILD/qemu.log" 2>&1 &
+		</dev/null >"$RUN/qemu.log" 2>&1 &
 	qpid=$!
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 2
 		now=$SECONDS
-		size=$(cat "$BUILD/console.log" "$BUILD/output.log" 2>/dev/null | wc -c)
+		size=$(cat "$RUN/console.log" "$RUN/output.log" 2>/dev/null | wc -c)
 		if [ "$size" != "${lastsize:-}" ]; then
 			lastsize=$size
 			last=$now
@@ -400,10 +468,10 @@ boot() {
 		fi
 	done
 	wait "$qpid" || true
-	tr -d '\r' <"$BUILD/console.log" >"$BUILD/console.log.tmp" &&
-		mv "$BUILD/console.log.tmp" "$BUILD/console.log"
+	tr -d '\r' <"$RUN/console.log" >"$RUN/console.log.tmp" &&
+		mv "$RUN/console.log.tmp" "$RUN/console.log"
 	log "boot took $((SECONDS - t0)) s"
-	grep -q 'E2E-DONE' "$BUILD/output.log" || rc=1
+	grep -q 'E2E-DONE' "$RUN/output.log" || rc=1
 	return $rc
 }
 
@@ -420,14 +488,14 @@ splats() {
 				sub(/^\[ *[0-9.]+\] /, "", line)
 				print t "\t" line
 			}
-		}' "$BUILD/console.log"
+		}' "$RUN/console.log"
 }
 
 # Split output.log into out/<test>.log, and print "name rc secs timeout".
 split_output() {
-	rm -rf "$BUILD/out"
-	mkdir -p "$BUILD/out"
-	awk -v dir="$BUILD/out" '
+	rm -rf "$RUN/out"
+	mkdir -p "$RUN/out"
+	awk -v dir="$RUN/out" '
 		{ sub(/\r$/, "") }
 		/^E2E-BEGIN / { cur = $2; file = dir "/" cur ".log"; printf "" > file; next }
 		/^E2E-END / {
@@ -438,7 +506,7 @@ split_output() {
 			close(file); cur = ""
 			next
 		}
-		cur != "" { print > file }' "$BUILD/output.log"
+		cur != "" { print > file }' "$RUN/output.log"
 }
 
 # Why a test failed, from its output.
@@ -471,14 +539,14 @@ skip_reason() {
 	local r
 
 	r=$(grep -E -m1 'SKIP|[Nn]ot supported|Requirement not met' "$1" | sed 's/^[ #]*//' || true)
-	[ -n "$r" ] && echo " (${r:0:120})"
-	return 0
+	echo "${r:0:120}"
 }
 
-# xfail NAME: prints "reason<TAB>regex" if NAME is an expected failure.
+# xfail NAME: prints "reason<TAB>regex" if NAME is an expected failure on
+# $CPU: a line for "NAME@$CPU" if there is one, else one for NAME.
 xfail() {
 	[ -f "$XFAIL_LIST" ] || return 0
-	awk -v n="$1" '
+	awk -v n="$1" -v cpu="$CPU" '
 		/^[ \t]*(#|$)/ { next }
 		{
 			i = index($0, "|"); name = substr($0, 1, i - 1); rest = substr($0, i + 1)
@@ -486,10 +554,50 @@ xfail() {
 			gsub(/^[ \t]+|[ \t]+$/, "", name)
 			gsub(/^[ \t]+|[ \t]+$/, "", reason)
 			gsub(/^[ \t]+|[ \t]+$/, "", re)
-			if (name == n) { print reason "\t" re; exit }
-		}' "$XFAIL_LIST"
+			if (name == n "@" cpu) { print reason "\t" re; found = 1; exit }
+			if (name == n && any == "") any = reason "\t" re
+		}
+		END { if (!found && any != "") print any }' "$XFAIL_LIST"
 }
 
+# result STATUS NAME [REASON]: one line of the report.
+result() {
+	printf '%-5s %s [%s]%s\n' "$1" "$2" "$CPU" "${3:+ ($3)}"
+}
+
+# check_cpu: the header of a model's report, from what the guest saw;
+# fails if the model's vGIF is not what VGIF_OF says it must be.
+check_cpu() {
+	local line vgif kvm want tsc
+
+	line=$(grep -a -m1 '^E2E-CPU ' "$RUN/output.log" | tr -d '\r' || true)
+	sed -n 's/^E2E-CPUFLAGS //p' "$RUN/output.log" | tr -d '\r' |
+		tr ' ' '\n' | sort >"$RUN/cpuflags.txt"
+	if [ -z "$line" ]; then
+		echo "e2e $KERNEL [$CPU]: -cpu $CPU, the guest did not report its CPU"
+		return 1
+	fi
+	vgif=$(sed -n 's/.* vgif=\([01]\).*/\1/p' <<<"$line")
+	kvm=$(sed -n 's/.* kvm_amd.vgif=\([^ ]*\).*/\1/p' <<<"$line")
+	echo "e2e $KERNEL [$CPU]: -cpu $CPU, vGIF (CPUID 0x8000000A EDX[16])" \
+		"$([ "$vgif" = 1 ] && echo present || echo absent)," \
+		"kvm_amd.vgif=${kvm:-?}, $(grep -c . "$RUN/cpuflags.txt") CPU flags"
+	# Built-in KVM takes the TSC rate of the early calibration, which
+	# under TCG can be off; then the clock tests fail (e2e-xfail.txt).
+	tsc=$(sed -n -E 's/.*tsc: (Detected|Refined TSC clocksource calibration:) ([0-9.]+ MHz).*/\2/p' \
+		"$RUN/console.log" | paste -sd/ -)
+	echo "e2e $KERNEL [$CPU]: TSC ${tsc:-?} (early/refined)$(grep -q 'user requested TSC rate below hardware speed' "$RUN/console.log" &&
+		echo ", KVM's default TSC rate is the early one: clock tests may fail")"
+	want=${VGIF_OF[$CPU]:-}
+	if [ -n "$want" ] && [ "$vgif" != "$want" ]; then
+		echo "e2e $KERNEL [$CPU]: vGIF should be $([ "$want" = 1 ] && echo present || echo absent) under -cpu $CPU" >&2
+		return 1
+	fi
+}
+
+# report TEST...: the report of the boot on $CPU; adds its counts to the
+# totals of all models.
+TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0 TOTAL_XFAIL=0
 report() {
 	local tests=("$@") n rc secs to out reason x xreason xre splat
 	local pass=0 fail=0 skip=0 xf=0 status=0
@@ -502,8 +610,9 @@ report() {
 		splat_of[$n]=$splat
 	done < <(splats)
 
+	rm -f "$RUN/times.txt"
 	for n in "${tests[@]}"; do
-		out=$BUILD/out/$n.log
+		out=$RUN/out/$n.log
 		x=$(xfail "$n")
 		xreason=${x%%$'\t'*}
 		xre=${x#*$'\t'}
@@ -513,48 +622,65 @@ report() {
 			else
 				reason="not run"
 			fi
-			echo "FAIL $n ($reason)"
+			result FAIL "$n" "$reason"
 			fail=$((fail + 1))
 			continue
 		fi
 		read -r rc secs to <<<"${res[$n]}"
-		echo "$n $secs" >>"$BUILD/times.txt"
+		echo "$n $secs" >>"$RUN/times.txt"
 		if [ -n "${splat_of[$n]:-}" ]; then
-			echo "FAIL $n (kernel splat: ${splat_of[$n]})"
+			result FAIL "$n" "kernel splat: ${splat_of[$n]}"
 			fail=$((fail + 1))
 		elif [ "$rc" = 4 ] && [ "$to" = 0 ]; then
-			echo "SKIP $n$(skip_reason "$out")"
+			result SKIP "$n" "$(skip_reason "$out")"
 			skip=$((skip + 1))
 		elif [ "$rc" = 0 ]; then
 			if [ -n "$x" ] && [ "${xreason#flaky:}" = "$xreason" ]; then
-				echo "XPASS $n (expected to fail: $xreason)"
+				result XPASS "$n" "expected to fail: $xreason"
 				fail=$((fail + 1))
 			else
-				echo "PASS $n"
+				result PASS "$n"
 				pass=$((pass + 1))
 			fi
 		else
 			reason=$(fail_reason "$out" "$rc" "$secs" "$to")
 			if [ -n "$x" ] && grep -q -E -- "$xre" "$out" - <<<"$reason"; then
-				echo "XFAIL $n ($xreason)"
+				result XFAIL "$n" "$xreason"
 				xf=$((xf + 1))
 			elif [ -n "$x" ]; then
-				echo "FAIL $n ($reason; expected to fail matching /$xre/)"
+				result FAIL "$n" "$reason; expected to fail matching /$xre/"
 				fail=$((fail + 1))
 			else
-				echo "FAIL $n ($reason)"
+				result FAIL "$n" "$reason"
 				fail=$((fail + 1))
 			fi
 		fi
 	done
 
 	if [ -n "${splat_of[-]:-}" ]; then
-		echo "e2e $KERNEL: kernel splat outside the tests: ${splat_of[-]}" >&2
+		echo "e2e $KERNEL [$CPU]: kernel splat outside the tests: ${splat_of[-]}" >&2
 		status=1
 	fi
-	echo "e2e $KERNEL: $pass passed, $fail failed, $skip skipped, $xf expected failures"
+	echo "e2e $KERNEL [$CPU]: $pass passed, $fail failed, $skip skipped, $xf expected failures"
+	TOTAL_PASS=$((TOTAL_PASS + pass)) TOTAL_FAIL=$((TOTAL_FAIL + fail))
+	TOTAL_SKIP=$((TOTAL_SKIP + skip)) TOTAL_XFAIL=$((TOTAL_XFAIL + xf))
 	[ "$fail" -eq 0 ] && [ $((pass + skip + xf)) -gt 0 ] || status=1
 	return $status
+}
+
+# gcov_data: E2E_GCOV=1, the coverage data the boot on $CPU wrote out,
+# decoded into $RUN/gcda.tar.gz.
+gcov_data() {
+	local out=$RUN/out/e2e-gcov.log
+
+	rm -f "$RUN/gcda.tar.gz"
+	if ! { [ -s "$out" ] && base64 -d <"$out" >"$RUN/gcda.tar.gz" &&
+	       tar -tzf "$RUN/gcda.tar.gz" >/dev/null; } 2>/dev/null; then
+		echo "e2e $KERNEL [$CPU]: no coverage data from the guest (see $out)" >&2
+		rm -f "$RUN/gcda.tar.gz"
+		return 1
+	fi
+	log "coverage data of -cpu $CPU: $RUN/gcda.tar.gz ($(tar -tzf "$RUN/gcda.tar.gz" | grep -c '\.gcda$') files)"
 }
 
 selected_tests() {
@@ -599,17 +725,19 @@ list)
 boot)
 	prepare_tree
 	[ -n "${CMDS:-}" ] || die "boot: set CMDS to the commands to run"
+	use_cpu "${CPUS[0]}"
 	i=0
 	while read -r c; do
 		[ -n "$c" ] || continue
 		i=$((i + 1))
 		printf '%s\t%s\t%s\n' "$i" "$TIMEOUT" "$c"
 	done <<<"$CMDS" >"$BUILD/cmds"
+	make_initramfs "$BUILD/cmds"
 	rc=0
 	boot "$BUILD/cmds" || rc=$?
-	cat "$BUILD/output.log"
+	cat "$RUN/output.log"
 	splats | sed 's/^/e2e: kernel splat: /' >&2
-	log "kernel log: $BUILD/console.log"
+	log "kernel log: $RUN/console.log"
 	[ -z "$(splats)" ] || rc=1
 	exit $rc
 	;;
@@ -620,13 +748,25 @@ run)
 	for n in "${tests[@]}"; do
 		printf '%s\t%s\t%s\n' "$n" "$(limit_of "$n")" "exec /kvm/$n"
 	done >"$BUILD/cmds"
-	rm -f "$BUILD/times.txt"
-	brc=0
-	boot "$BUILD/cmds" || brc=$?
+	if [ "$GCOV" = 1 ]; then
+		printf '%s\t%s\t%s\n' e2e-gcov 600 "exec /e2e/gcov-dump" >>"$BUILD/cmds"
+	fi
+	make_initramfs "$BUILD/cmds"
 	rc=0
-	report "${tests[@]}" || rc=$?
-	[ "$brc" -eq 0 ] || { log "the boot did not complete (see $BUILD/console.log)"; rc=1; }
-	log "logs: $BUILD/console.log, $BUILD/output.log, $BUILD/out/; total $((SECONDS - t0)) s"
+	for cpu in "${CPUS[@]}"; do
+		use_cpu "$cpu"
+		brc=0
+		boot "$BUILD/cmds" || brc=$?
+		check_cpu || rc=1
+		report "${tests[@]}" || rc=1
+		if [ "$GCOV" = 1 ]; then
+			gcov_data || rc=1
+		fi
+		[ "$brc" -eq 0 ] || { log "the boot on -cpu $CPU did not complete (see $RUN/console.log)"; rc=1; }
+		log "logs of -cpu $CPU: $RUN/console.log, $RUN/output.log, $RUN/out/"
+	done
+	echo "e2e $KERNEL: $TOTAL_PASS passed, $TOTAL_FAIL failed, $TOTAL_SKIP skipped, $TOTAL_XFAIL expected failures"
+	log "${#CPUS[@]} CPU models (${CPUS[*]}); total $((SECONDS - t0)) s"
 	exit $rc
 	;;
 *)

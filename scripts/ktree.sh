@@ -27,7 +27,7 @@ SRC=$CACHE/src/linux-${PKG_VERSION//[^0-9a-z.]/-}
 
 DEPS=(bc flex bison libelf-dev libssl-dev qemu-system-x86 sparse python3
       busybox-static cpio xz-utils gcc make perl rsync kmod patch
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev lcov)
 
 die() {
 	echo "ktree: error: $*" >&2

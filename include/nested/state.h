@@ -306,6 +306,7 @@ struct nested_legacy_ctx {
 	bool npt;
 };
 
+size_t nested_state_size(const u16 *types, unsigned int nr);
 int nested_state_encode(const struct nested_state_section *secs,
 			unsigned int nr, void *buf, size_t len, size_t *size);
 int nested_state_parse(const void *buf, size_t len,
@@ -313,10 +314,12 @@ int nested_state_parse(const void *buf, size_t len,
 
 int nested_svm_state_encode(const struct nested_svm_state *state, void *buf,
 			    size_t len, size_t *size);
+size_t nested_svm_state_max_size(void);
 int nested_svm_state_decode(const struct nested_state_view *view,
 			    struct nested_svm_state *state);
 int nested_vmx_state_encode(const struct nested_vmx_state *state, void *buf,
 			    size_t len, size_t *size);
+size_t nested_vmx_state_max_size(void);
 int nested_vmx_state_decode(const struct nested_state_view *view,
 			    struct nested_vmx_state *state);
 

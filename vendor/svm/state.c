@@ -30,6 +30,7 @@
  */
 
 #include <linux/align.h>
+#include <linux/array_size.h>
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/stddef.h>
@@ -138,6 +139,24 @@ int nested_svm_state_encode(const struct nested_svm_state *state, void *buf,
 	return nested_state_encode(secs, nr, buf, len, size);
 }
 EXPORT_SYMBOL_GPL(nested_svm_state_encode);
+
+/**
+ * nested_svm_state_max_size() - Largest container of SVM nested state.
+ *
+ * Return: the size of the container nested_svm_state_encode() writes for
+ * a vCPU in guest mode, the largest it writes.
+ */
+size_t nested_svm_state_max_size(void)
+{
+	static const u16 types[] = {
+		NESTED_STATE_SEC_SVM_FLAGS, NESTED_STATE_SEC_SVM_L1_SAVE,
+		NESTED_STATE_SEC_SVM_L1_CRS, NESTED_STATE_SEC_SVM_VMCB12,
+		NESTED_STATE_SEC_SVM_VMCB12_PA,
+	};
+
+	return nested_state_size(types, ARRAY_SIZE(types));
+}
+EXPORT_SYMBOL_GPL(nested_svm_state_max_size);
 
 /**
  * nested_svm_state_decode() - Check and extract SVM nested state.

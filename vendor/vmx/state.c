@@ -32,6 +32,7 @@
  */
 
 #include <linux/align.h>
+#include <linux/array_size.h>
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/string.h>
@@ -171,6 +172,25 @@ int nested_vmx_state_encode(const struct nested_vmx_state *state, void *buf,
 	return nested_state_encode(secs, nr, buf, len, size);
 }
 EXPORT_SYMBOL_GPL(nested_vmx_state_encode);
+
+/**
+ * nested_vmx_state_max_size() - Largest container of VMX nested state.
+ *
+ * Return: the size of the container nested_vmx_state_encode() writes
+ * with every optional section present (vmcs12, shadow vmcs12 and the
+ * preemption timer deadline), the largest it writes.
+ */
+size_t nested_vmx_state_max_size(void)
+{
+	static const u16 types[] = {
+		NESTED_STATE_SEC_VMX_FLAGS, NESTED_STATE_SEC_VMX_POINTERS,
+		NESTED_STATE_SEC_VMX_VMCS12, NESTED_STATE_SEC_VMX_SHADOW_VMCS12,
+		NESTED_STATE_SEC_VMX_PREEMPTION_TIMER,
+	};
+
+	return nested_state_size(types, ARRAY_SIZE(types));
+}
+EXPORT_SYMBOL_GPL(nested_vmx_state_max_size);
 
 /**
  * nested_vmx_state_decode() - Check and extract VMX nested state.

@@ -62,33 +62,32 @@ for patch in "$PROJ"/scripts/e2e-mutants/*.patch; do
 		continue
 	fi
 	for t in $tests; do
-		line=$(grep -E "^(PASS|FAIL|SKIP|XFAIL|XPASS) $t( |$)" "$log" | head -n 1)
-		case $line in
-		FAIL*)
-			result="KILLED: ${line#FAIL }"
+		# One line per CPU model: "STATUS NAME [CPU] (reason)".
+		lines=$(grep -E "^(PASS|FAIL|SKIP|XFAIL|XPASS) +$t( |$)" "$log")
+		fail=$(grep -m1 -E '^FAIL' <<<"$lines")
+		if [ -n "$fail" ]; then
+			result="KILLED on $(grep -c '^FAIL' <<<"$lines") of $(grep -c . <<<"$lines") CPU models: $(sed -E 's/^FAIL +//' <<<"$fail")"
 			# The selftests print "ok N name" per passing case.
-			after=$(grep -E '^ok [0-9]+ ' \
-				"$CACHE/build/$PREFIX-$name-layer/out/$t.log" \
-				2>/dev/null | tail -n 1)
+			cpu=$(sed -n -E 's/^FAIL +[^ ]+ \[([^]]*)\].*/\1/p' <<<"$fail")
+			out=$CACHE/build/$PREFIX-$name-layer/${cpu:+${cpu//[^A-Za-z0-9._-]/_}/}out/$t.log
+			after=$(grep -E '^ok [0-9]+ ' "$out" 2>/dev/null | tail -n 1)
 			[ -z "$after" ] || result="$result; failed after \"$after\""
 			[ "$expect" = killed ] || {
 				result="$result; expected to survive"
 				bad=$((bad + 1))
 			}
-			;;
-		PASS*)
+		elif [ -n "$lines" ] && ! grep -q -v -E '^PASS' <<<"$lines"; then
 			if [ "$expect" = killed ]; then
 				result="SURVIVED (expected to be killed)"
 				bad=$((bad + 1))
 			else
 				result="SURVIVED, as expected: ${expect#survives: }"
 			fi
-			;;
-		*)
-			result="ERROR (${line:-no result})"
+		else
+			result="ERROR (${lines:-no result})"
+			result=${result//$'\n'/; }
 			bad=$((bad + 1))
-			;;
-		esac
+		fi
 		rows+=("$name | $t | $result")
 	done
 done

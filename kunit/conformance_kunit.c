@@ -130,6 +130,50 @@ static void conf_l1_flush_request(struct kunit *test)
 	expect_no_violation(test, d);
 }
 
+/*
+ * INVLPGA or INVVPID executed by L1 between two runs of an L2 that does
+ * not ask for a flush on entry: the flush owed to L2's context is issued
+ * at its next entry, and only then.
+ */
+static void conf_l1_invalidates_between_runs(struct kunit *test)
+{
+	struct vd *d = conf_vd(test);
+	struct vd_vcpu *v = vd_vcpu_create(d, 2);
+	unsigned int before;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		vd_enter(v, i % 2);
+		vd_exit(v);
+		vd_l1_invalidate(v, i % 2, true);
+		before = d->flushes;
+		vd_enter(v, (i + 1) % 2);
+		vd_exit(v);
+		vd_enter(v, i % 2);
+		KUNIT_EXPECT_GT(test, d->flushes, before);
+		vd_exit(v);
+	}
+	expect_no_violation(test, d);
+}
+
+/* The same without the owed flush: the model must see L2 hit stale entries. */
+static void conf_l1_invalidate_unserviced_is_caught(struct kunit *test)
+{
+	struct vd *d = conf_vd(test);
+	struct vd_vcpu *v = vd_vcpu_create(d, 1);
+
+	vd_enter(v, 0);
+	vd_exit(v);
+	vd_enter(v, 0);
+	vd_exit(v);
+	expect_no_violation(test, d);
+	vd_l1_invalidate(v, 0, false);
+	vd_enter(v, 0);
+	KUNIT_EXPECT_GT(test, hwm_violations(d->m), 0);
+	vd_exit(v);
+	hwm_reset_violations(d->m);
+}
+
 static void conf_l1_changes_tag(struct kunit *test)
 {
 	struct vd *d = conf_vd(test);
@@ -233,6 +277,9 @@ static struct kunit_case conf_cases[] = {
 	KUNIT_CASE_PARAM(conf_rotate_l2s_from_pool, conf_gen_params),
 	KUNIT_CASE_PARAM(conf_more_l2s_than_pool, conf_gen_params),
 	KUNIT_CASE_PARAM(conf_l1_flush_request, conf_gen_params),
+	KUNIT_CASE_PARAM(conf_l1_invalidates_between_runs, conf_gen_params),
+	KUNIT_CASE_PARAM(conf_l1_invalidate_unserviced_is_caught,
+			 conf_gen_params),
 	KUNIT_CASE_PARAM(conf_l1_changes_tag, conf_gen_params),
 	KUNIT_CASE_PARAM(conf_l1_vmclear, conf_gen_params),
 	KUNIT_CASE_PARAM(conf_two_vms_one_cpu, conf_gen_params),

@@ -412,6 +412,26 @@ void vd_l1_flush(struct vd_vcpu *v, unsigned int i)
 	hwm_invalidate_owner(v->d->m, v->l2[i].owner);
 }
 
+/*
+ * L1, while it runs, invalidates translations of L2 @i's tag: INVLPGA with
+ * L2's ASID, or INVVPID with its VPID.  No entry is taking place, so the
+ * flush is owed to each cached context that last ran with that tag, as
+ * KVM's INVLPGA intercept does for vmcb02.  @request false leaves the flush
+ * out, for the cases that check that the model sees the stale entries.
+ */
+void vd_l1_invalidate(struct vd_vcpu *v, unsigned int i, bool request)
+{
+	struct nested_pool_entry *e;
+
+	KUNIT_ASSERT_NULL(v->d->test, v->in_l2);
+	hwm_invalidate_owner(v->d->m, v->l2[i].owner);
+	if (!request)
+		return;
+	list_for_each_entry(e, &v->pool.lru, lru)
+		if (e->ctx->guest_tag == v->l2[i].guest_tag)
+			nested_ctx_request_flush(e->ctx);
+}
+
 /* L1 gives L2 @i a new tag: a new address space for it. */
 void vd_l1_change_tag(struct vd_vcpu *v, unsigned int i)
 {

@@ -74,6 +74,7 @@ void vd_run(struct vd_vcpu *v);
 void vd_enter(struct vd_vcpu *v, unsigned int l2);
 void vd_exit(struct vd_vcpu *v);
 void vd_l1_flush(struct vd_vcpu *v, unsigned int l2);
+void vd_l1_invalidate(struct vd_vcpu *v, unsigned int l2, bool request);
 void vd_l1_change_tag(struct vd_vcpu *v, unsigned int l2);
 void vd_l1_vmclear(struct vd_vcpu *v, unsigned int l2);
 void vd_l1_retag(struct vd_vcpu *v);

@@ -221,25 +221,30 @@ prepare_tree() {
 }
 
 # Every selftests/*.c of the project becomes x86_64/<name> of the KVM
-# selftests, built with libkvm like the others.
+# selftests, built with libkvm like the others; the project's headers,
+# selftests/*.h, are linked beside them.  The list of links made is kept
+# in the tree so that the next run removes them first.
 PROJ_TESTS=()
 link_selftests() {
 	local dir=$TREE/$KVMST/x86_64 list=$TREE/.nested-e2e-selftests f n
 
 	if [ -f "$list" ]; then
 		while read -r n; do
-			rm -f "$dir/$n.c"
+			# Lists of older runs hold test names without ".c".
+			rm -f "${dir:?}/$n" "$dir/$n.c"
 		done <"$list"
 	fi
 	: >"$list"
-	for f in "$PROJ"/selftests/*.c; do
+	for f in "$PROJ"/selftests/*.c "$PROJ"/selftests/*.h; do
 		[ -f "$f" ] || continue
-		n=$(basename "$f" .c)
-		[ -e "$dir/$n.c" ] &&
-			die "selftests/$n.c: KVM has a selftest of that name"
-		ln -s "$f" "$dir/$n.c"
+		n=$(basename "$f")
+		[ -e "$dir/$n" ] &&
+			die "selftests/$n: KVM's selftests have a file of that name"
+		ln -s "$f" "$dir/$n"
 		echo "$n" >>"$list"
-		PROJ_TESTS+=("$n")
+		case $n in
+		*.c) PROJ_TESTS+=("${n%.c}") ;;
+		esac
 	done
 }
 

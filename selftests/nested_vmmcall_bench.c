@@ -12,19 +12,9 @@
  *
  * Usage: nested_vmmcall_bench [-n ROUND_TRIPS] [-w WARMUP]
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "test_util.h"
-#include "kvm_util.h"
-#include "processor.h"
-#include "svm_util.h"
-
-#define L2_GUEST_STACK_SIZE	64
-#define VMMCALL_INSN_LEN	3
+#include "nested_svm_util.h"
 
 enum { SYNC_START = 1, SYNC_STOP = 2 };
 
@@ -43,17 +33,17 @@ static void l1_round_trips(struct svm_test_data *svm, u64 n)
 		run_guest(vmcb, svm->vmcb_gpa);
 		GUEST_ASSERT_EQ(vmcb->control.exit_code, SVM_EXIT_VMMCALL);
 		/* No NRIP save under every CPU model: step over by hand. */
-		vmcb->save.rip += VMMCALL_INSN_LEN;
+		vmcb->save.rip += VMMCALL_LEN;
 	}
 }
 
 static void l1_guest_code(struct svm_test_data *svm, u64 warmup,
 			  u64 n)
 {
-	unsigned long l2_guest_stack[L2_GUEST_STACK_SIZE];
+	unsigned long l2_guest_stack[L2_STACK_SIZE];
 
 	generic_svm_setup(svm, l2_guest_code,
-			  &l2_guest_stack[L2_GUEST_STACK_SIZE]);
+			  &l2_guest_stack[L2_STACK_SIZE]);
 
 	l1_round_trips(svm, warmup);
 	GUEST_SYNC(SYNC_START);
@@ -68,46 +58,21 @@ struct sample {
 	u64 ns;
 };
 
-/* Read one vCPU statistic by name; the descriptors are read once. */
-static u64 vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
-{
-	static struct kvm_stats_header header;
-	static struct kvm_stats_desc *descs;
-	static int fd = -1;
-	struct kvm_stats_desc *desc;
-	u64 data = 0;
-	unsigned int i;
-
-	if (fd < 0) {
-		fd = vcpu_get_stats_fd(vcpu);
-		read_stats_header(fd, &header);
-		descs = read_stats_descriptors(fd, &header);
-	}
-	for (i = 0; i < header.num_desc; i++) {
-		desc = get_stats_descriptor(descs, i, &header);
-		if (!strcmp(desc->name, name)) {
-			read_stat_data(fd, &header, desc, &data, 1);
-			return data;
-		}
-	}
-	TEST_FAIL("vCPU statistic '%s' not found", name);
-	return 0;
-}
-
-static void take_sample(struct kvm_vcpu *vcpu, struct sample *s)
+static void take_sample(struct vcpu_stats *stats, struct sample *s)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	s->tlb_flush = vcpu_stat(vcpu, "tlb_flush");
-	s->nested_run = vcpu_stat(vcpu, "nested_run");
+	s->tlb_flush = stats_read(stats, stats->tlb_flush);
+	s->nested_run = stats_read(stats, stats->nested_run);
 }
 
 int main(int argc, char *argv[])
 {
 	u64 n = 100000, warmup = 1000;
 	struct sample start = {}, stop = {};
+	struct vcpu_stats stats;
 	struct kvm_vcpu *vcpu;
 	vm_vaddr_t svm_gva;
 	struct kvm_vm *vm;
@@ -135,6 +100,7 @@ int main(int argc, char *argv[])
 	vm = vm_create_with_one_vcpu(&vcpu, l1_guest_code);
 	vcpu_alloc_svm(vm, &svm_gva);
 	vcpu_args_set(vcpu, 3, svm_gva, warmup, n);
+	stats_open(&stats, vcpu);
 
 	for (;;) {
 		vcpu_run(vcpu);
@@ -146,9 +112,9 @@ int main(int argc, char *argv[])
 			/* NOT REACHED */
 		case UCALL_SYNC:
 			if (uc.args[1] == SYNC_START)
-				take_sample(vcpu, &start);
+				take_sample(&stats, &start);
 			else
-				take_sample(vcpu, &stop);
+				take_sample(&stats, &stop);
 			break;
 		case UCALL_DONE:
 			goto done;
@@ -168,6 +134,7 @@ done:
 	       (double)(stop.nested_run - start.nested_run) / n,
 	       (double)(stop.ns - start.ns) / n);
 
+	stats_close(&stats);
 	kvm_vm_free(vm);
 	return 0;
 }

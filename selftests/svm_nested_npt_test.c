@@ -61,44 +61,17 @@
  * cause.  Under QEMU TCG a missing hardware TLB flush cannot be seen: QEMU
  * flushes its soft TLB on every VMRUN and #VMEXIT.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/sysinfo.h>
-#include <unistd.h>
+#include "nested_svm_util.h"
 
-#include "test_util.h"
-#include "kvm_util.h"
-#include "processor.h"
-#include "svm_util.h"
-
-#ifndef X86_FEATURE_FLUSHBYASID
-#define X86_FEATURE_FLUSHBYASID	KVM_X86_CPU_FEATURE(0x8000000A, 0, EDX, 6)
-#endif
-#ifndef X86_PROPERTY_SVM_NR_ASID
-#define X86_PROPERTY_SVM_NR_ASID	KVM_X86_CPU_PROPERTY(0x8000000A, 0, EBX, 0, 31)
-#endif
-
-#define L2_STACK_SIZE		256
-#define VMMCALL_LEN		3
-
-/* A memslot of its own, far from memslot 0, mapped 1:1 in L1. */
-#define TEST_SLOT		10
-#define TEST_SLOT_GPA		0xc0000000UL
 #define TEST_SLOT_PAGES		64
-#define NR_DATA			4
 #define PG_P			0
 #define PG_DATA			1
-#define PG_FIRST_FREE		(PG_DATA + NR_DATA)
 #define TEST_GVA		(TEST_SLOT_GPA + PG_P * PAGE_SIZE)
 
 /* NPT walks are user accesses: every entry needs U=1. */
 #define NPT_FLAGS		(PTE_PRESENT_MASK | PTE_WRITABLE_MASK | PTE_USER_MASK)
-#define NPT_ENTRIES		512
 
 #define P_MARKER		0x5050505050505050UL
-#define L2_POISON		0xdeaddeaddeaddeadUL
-#define DATA_MARKER(i)		(0xda7a000000000000UL | (i))
 
 #define STEADY_RTS		20
 #define REMAP_ROUNDS		6
@@ -195,11 +168,6 @@ static void l2_reader(void)
 		WRITE_ONCE(l2_seen, READ_ONCE(*(u64 *)TEST_GVA));
 		vmmcall();
 	}
-}
-
-static void invlpga_asid(u64 gva, u32 asid)
-{
-	asm volatile("invlpga" : : "a"(gva), "c"(asid) : "memory");
 }
 
 static void l2_start(struct vmcb *vmcb, unsigned long *stack_top)
@@ -386,69 +354,6 @@ static void l1_asid(struct svm_test_data *svm, struct asid_args *a)
 	GUEST_DONE();
 }
 
-/* Host side: the test memslot, and NPTs built in it. */
-struct test_mem {
-	struct kvm_vm *vm;
-	unsigned int next;
-};
-
-static u64 test_page(unsigned int n)
-{
-	return TEST_SLOT_GPA + (u64)n * PAGE_SIZE;
-}
-
-static void fill_page(struct kvm_vm *vm, u64 gpa, u64 val)
-{
-	u64 *p = addr_gpa2hva(vm, gpa);
-	unsigned int i;
-
-	for (i = 0; i < PAGE_SIZE / sizeof(*p); i++)
-		p[i] = val;
-}
-
-static u64 test_alloc_page(struct test_mem *mem)
-{
-	u64 gpa;
-
-	TEST_ASSERT(mem->next < TEST_SLOT_PAGES, "test memslot exhausted");
-	gpa = test_page(mem->next++);
-	memset(addr_gpa2hva(mem->vm, gpa), 0, PAGE_SIZE);
-	return gpa;
-}
-
-static void test_mem_init(struct test_mem *mem, struct kvm_vm *vm)
-{
-	unsigned int i;
-
-	mem->vm = vm;
-	mem->next = PG_FIRST_FREE;
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA,
-				    TEST_SLOT, TEST_SLOT_PAGES, 0);
-	virt_map(vm, TEST_SLOT_GPA, TEST_SLOT_GPA, TEST_SLOT_PAGES);
-	fill_page(vm, test_page(PG_P), P_MARKER);
-	for (i = 0; i < NR_DATA; i++)
-		fill_page(vm, test_page(PG_DATA + i), DATA_MARKER(i));
-}
-
-/* The entry of @level translating @addr under @root; tables as needed. */
-static u64 *npt_entry(struct test_mem *mem, u64 root, u64 addr, int level)
-{
-	u64 table = root, *pte;
-	int l;
-
-	for (l = PG_LEVEL_512G; ; l--) {
-		pte = (u64 *)addr_gpa2hva(mem->vm, table) +
-		      ((addr >> PG_LEVEL_SHIFT(l)) & (NPT_ENTRIES - 1));
-		if (l == level)
-			return pte;
-		if (!(*pte & PTE_PRESENT_MASK))
-			*pte = test_alloc_page(mem) | NPT_FLAGS;
-		TEST_ASSERT(!(*pte & PTE_LARGE_MASK),
-			    "NPT: %#lx already under a large page", addr);
-		table = PTE_GET_PA(*pte);
-	}
-}
-
 /*
  * An NPT mapping every memslot but the test one 1:1 with 2M pages, and
  * P to data page @data with a 4K page.  Returns nCR3; *@npte is set to the
@@ -472,146 +377,15 @@ static u64 npt_create(struct test_mem *mem, unsigned int data, u64 *npte)
 			    "memslot %u reaches the test memslot",
 			    region->region.slot);
 		for (; gpa < end; gpa += PG_SIZE_2M) {
-			pte = npt_entry(mem, root, gpa, PG_LEVEL_2M);
+			pte = test_pt_entry(mem, root, gpa, PG_LEVEL_2M, NPT_FLAGS);
 			*pte = gpa | NPT_FLAGS | PTE_LARGE_MASK;
 		}
 	}
-	pte = npt_entry(mem, root, TEST_GVA, PG_LEVEL_4K);
+	pte = test_pt_entry(mem, root, TEST_GVA, PG_LEVEL_4K,
+			    NPT_FLAGS);
 	*pte = test_page(PG_DATA + data) | NPT_FLAGS;
 	*npte = addr_hva2gpa(mem->vm, pte);
 	return root;
-}
-
-/* Host side: the vCPU statistics. */
-struct vcpu_stats {
-	int fd;
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *descs;
-	struct kvm_stats_desc *tlb_flush;
-	struct kvm_stats_desc *nested_run;
-};
-
-static struct kvm_stats_desc *stats_find(struct vcpu_stats *s,
-					 const char *name)
-{
-	struct kvm_stats_desc *d;
-	unsigned int i;
-
-	for (i = 0; i < s->header.num_desc; i++) {
-		d = get_stats_descriptor(s->descs, i, &s->header);
-		if (!strcmp(d->name, name))
-			return d;
-	}
-	TEST_FAIL("vCPU statistic '%s' not found", name);
-	return NULL;
-}
-
-static void stats_open(struct vcpu_stats *s, struct kvm_vcpu *vcpu)
-{
-	s->fd = vcpu_get_stats_fd(vcpu);
-	read_stats_header(s->fd, &s->header);
-	s->descs = read_stats_descriptors(s->fd, &s->header);
-	s->tlb_flush = stats_find(s, "tlb_flush");
-	s->nested_run = stats_find(s, "nested_run");
-}
-
-static u64 stats_read(struct vcpu_stats *s, struct kvm_stats_desc *d)
-{
-	u64 v;
-
-	read_stat_data(s->fd, &s->header, d, &v, 1);
-	return v;
-}
-
-static void stats_close(struct vcpu_stats *s)
-{
-	free(s->descs);
-	close(s->fd);
-}
-
-struct phase_stats {
-	u64 vmruns;
-	u64 flush_reqs;
-	u64 tlb_flush;
-};
-
-/*
- * Run L1 to GUEST_DONE.  At each GUEST_SYNC(phase, vmruns, flush requests)
- * account the statistics to the phase and, with @migrate, move to the
- * other CPU.  Returns the number of moves.
- */
-static unsigned int run_l1(struct kvm_vcpu *vcpu, bool migrate,
-			   struct phase_stats *ps)
-{
-	u64 tlb_flush, nested_run, t, n;
-	unsigned int moves = 0, cpu = 0;
-	struct vcpu_stats s;
-	struct ucall uc;
-
-	kvm_pin_this_task_to_pcpu(cpu);
-	stats_open(&s, vcpu);
-	tlb_flush = stats_read(&s, s.tlb_flush);
-	nested_run = stats_read(&s, s.nested_run);
-	for (;;) {
-		vcpu_run(vcpu);
-		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			TEST_ASSERT(uc.args[0] < NR_PHASES, "bad phase %lu",
-				    uc.args[0]);
-			t = stats_read(&s, s.tlb_flush);
-			n = stats_read(&s, s.nested_run);
-			TEST_ASSERT(n - nested_run == uc.args[1],
-				    "%s: nested_run counted %lu VMRUNs, L1 did %lu",
-				    phase_name[uc.args[0]], n - nested_run,
-				    uc.args[1]);
-			TEST_ASSERT(t - tlb_flush >= uc.args[2],
-				    "%s: L1 set TLB_CONTROL on %lu VMRUNs, KVM serviced %lu TLB flushes",
-				    phase_name[uc.args[0]], uc.args[2],
-				    t - tlb_flush);
-			ps[uc.args[0]].vmruns += uc.args[1];
-			ps[uc.args[0]].flush_reqs += uc.args[2];
-			ps[uc.args[0]].tlb_flush += t - tlb_flush;
-			tlb_flush = t;
-			nested_run = n;
-			if (migrate) {
-				cpu = !cpu;
-				kvm_pin_this_task_to_pcpu(cpu);
-				moves++;
-			}
-			break;
-		case UCALL_DONE:
-			stats_close(&s);
-			return moves;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected ucall %lu", uc.cmd);
-		}
-	}
-}
-
-static void print_stats(const struct phase_stats *ps)
-{
-	char line[512];
-	int len = 0, p;
-
-	for (p = 0; p < NR_PHASES; p++) {
-		if (!ps[p].vmruns)
-			continue;
-		len += snprintf(line + len, sizeof(line) - len,
-				"%s %.3f (%lu RT, %lu TLB_CONTROL) ",
-				phase_name[p],
-				(double)ps[p].tlb_flush / ps[p].vmruns,
-				ps[p].vmruns, ps[p].flush_reqs);
-	}
-	ksft_print_msg("  tlb_flush per round trip: %s\n", line);
-}
-
-static const char *cpu_mode(bool migrate)
-{
-	return migrate ? "cpu0<->cpu1" : "cpu0";
 }
 
 static const char *when_name(bool l2_stopped)
@@ -625,7 +399,8 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *l1_code,
 	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, l1_code);
 
 	vcpu_alloc_svm(vm, svm_gva);
-	test_mem_init(mem, vm);
+	test_mem_init(mem, vm, TEST_SLOT_PAGES, PG_DATA);
+	fill_page(vm, test_page(PG_P), P_MARKER);
 	return vm;
 }
 
@@ -652,13 +427,13 @@ static void test_remap(enum method m, bool l2_stopped, bool migrate)
 		a->page[i] = test_page(PG_DATA + i);
 	vcpu_args_set(vcpu, 2, svm_gva, args_gva);
 
-	moves = run_l1(vcpu, migrate, ps);
+	moves = nested_tlb_run_l1(vcpu, migrate, phase_name, NR_PHASES, ps);
 	if (!method_asserts(m))
 		ksft_print_msg("  REPORT %s %s %s: L2 read the new page %lu, the old %lu, of %u\n",
 			       method_name[m], when_name(l2_stopped),
 			       cpu_mode(migrate), a->saw_new, a->saw_old,
 			       REMAP_ROUNDS);
-	print_stats(ps);
+	nested_tlb_print(phase_name, NR_PHASES, ps);
 	ksft_test_result_pass("remap %s %s %s (%u CPU moves)\n", method_name[m],
 			      when_name(l2_stopped), cpu_mode(migrate), moves);
 	kvm_vm_free(vm);
@@ -688,34 +463,25 @@ static void test_asid(bool migrate)
 	a->flushbyasid = kvm_cpu_has(X86_FEATURE_FLUSHBYASID);
 	vcpu_args_set(vcpu, 2, svm_gva, args_gva);
 
-	moves = run_l1(vcpu, migrate, ps);
+	moves = nested_tlb_run_l1(vcpu, migrate, phase_name, NR_PHASES, ps);
 	for (p = PH_ISOLATED; p < NR_PHASES; p++)
 		ksft_print_msg("  %s%s: L2#0 own %lu other's %lu; L2#1 own %lu other's %lu (%s)\n",
 			       p == PH_SHARED || p == PH_SPLIT ? "REPORT " : "",
 			       phase_name[p], a->own[p][0], a->other[p][0],
 			       a->own[p][1], a->other[p][1], asid_rule[p]);
-	print_stats(ps);
+	nested_tlb_print(phase_name, NR_PHASES, ps);
 	ksft_test_result_pass("asid isolation %s (%u CPU moves)\n",
 			      cpu_mode(migrate), moves);
 	kvm_vm_free(vm);
 }
 
-#define NO_FLUSHBYASID \
-	"needs FLUSHBYASID (CPUID 0x8000000A EDX[6]), which L1 lacks"
-
-static bool flushbyasid, can_migrate;
-static unsigned int nr_asids;
+static struct nested_tlb_env env;
 
 /* Why a remap case cannot run here, or NULL. */
 static const char *remap_skip(enum method m, bool migrate)
 {
-	if (migrate && !can_migrate)
-		return "needs 2 CPUs";
-	if ((m == M_TLB3 || m == M_TLB7) && !flushbyasid)
-		return NO_FLUSHBYASID;
-	if (m == M_NEW_ASID && nr_asids < REMAP_ROUNDS + 2)
-		return "needs more ASIDs than L1 has";
-	return NULL;
+	return nested_tlb_skip(&env, migrate, m == M_TLB3 || m == M_TLB7,
+			       m == M_NEW_ASID ? REMAP_ROUNDS + 2 : 1);
 }
 
 int main(int argc, char *argv[])
@@ -726,14 +492,13 @@ int main(int argc, char *argv[])
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SVM));
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_NPT));
 
-	flushbyasid = kvm_cpu_has(X86_FEATURE_FLUSHBYASID);
-	nr_asids = kvm_cpu_property(X86_PROPERTY_SVM_NR_ASID);
-	can_migrate = get_nprocs() >= 2;
+	nested_tlb_env_init(&env);
 
 	ksft_print_header();
 	ksft_set_plan(2 * (NR_METHODS * 2 + 1));
 	ksft_print_msg("L1: FLUSHBYASID %s, %u ASIDs; %d CPUs\n",
-		       flushbyasid ? "yes" : "no", nr_asids, get_nprocs());
+		       env.flushbyasid ? "yes" : "no", env.nr_asids,
+		       get_nprocs());
 
 	for (mig = 0; mig < 2; mig++) {
 		for (m = 0; m < NR_METHODS; m++) {
@@ -748,11 +513,10 @@ int main(int argc, char *argv[])
 					test_remap(m, stopped, mig);
 			}
 		}
-		if (mig && !can_migrate)
-			ksft_test_result_skip("asid isolation: needs 2 CPUs\n");
-		else if (nr_asids < 4)
-			ksft_test_result_skip("asid isolation: needs 4 ASIDs, L1 has %u\n",
-					      nr_asids);
+		skip = nested_tlb_skip(&env, mig, false, 4);
+		if (skip)
+			ksft_test_result_skip("asid isolation %s: %s\n",
+					      cpu_mode(mig), skip);
 		else
 			test_asid(mig);
 	}

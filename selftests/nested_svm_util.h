@@ -47,6 +47,94 @@ static inline void invlpga_asid(u64 gva, u32 asid)
 	asm volatile("invlpga" : : "a"(gva), "c"(asid) : "memory");
 }
 
+/*
+ * L1: one nested round trip of an L2 that exits with VMMCALL.  Steps over
+ * the VMMCALL and clears TLB_CONTROL, which applies to one VMRUN.
+ */
+static inline void l1_run_l2(struct vmcb *vmcb, u64 vmcb_gpa)
+{
+	run_guest(vmcb, vmcb_gpa);
+	__GUEST_ASSERT(vmcb->control.exit_code == SVM_EXIT_VMMCALL,
+		       "L2 exit code %#x, info1 %#lx, info2 %#lx: expected VMMCALL",
+		       vmcb->control.exit_code, vmcb->control.exit_info_1,
+		       vmcb->control.exit_info_2);
+	vmcb->save.rip += VMMCALL_LEN;
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+}
+
+/* How L1, having changed a translation of L2's, lets L2's next run see it. */
+enum l1_flush {
+	L1_FLUSH_NOTHING,
+	L1_FLUSH_TLB1,		/* TLB_CONTROL 1: every ASID */
+	L1_FLUSH_TLB3,		/* TLB_CONTROL 3: L2's ASID */
+	L1_FLUSH_TLB7,		/* TLB_CONTROL 7: L2's non-global entries */
+	L1_FLUSH_NEW_ASID,	/* an ASID L2 never used */
+	L1_FLUSH_INVLPGA,	/* INVLPGA of @gva in L2's ASID */
+};
+
+/*
+ * L1: prepare L2's next VMRUN after a change of the translation of @gva;
+ * @nr_asids is L1's number of ASIDs.  Returns 1 if the VMRUN has
+ * TLB_CONTROL set, else 0.
+ */
+static inline u64 l1_flush(struct vmcb *vmcb, enum l1_flush how, u64 gva,
+			   u64 nr_asids)
+{
+	switch (how) {
+	case L1_FLUSH_TLB1:
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		break;
+	case L1_FLUSH_TLB3:
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+		break;
+	case L1_FLUSH_TLB7:
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID_LOCAL;
+		break;
+	case L1_FLUSH_NEW_ASID:
+		__GUEST_ASSERT(vmcb->control.asid + 1 < nr_asids,
+			       "out of ASIDs (%lu)", nr_asids);
+		vmcb->control.asid++;
+		break;
+	case L1_FLUSH_INVLPGA:
+		invlpga_asid(gva, vmcb->control.asid);
+		break;
+	case L1_FLUSH_NOTHING:
+		break;
+	}
+	return vmcb->control.tlb_ctl != TLB_CONTROL_DO_NOTHING;
+}
+
+/* L1, round @r moving L2 from data page @cur to @next: before the change. */
+static inline void l1_check_before(u64 seen, unsigned int r, unsigned int cur)
+{
+	__GUEST_ASSERT(seen == DATA_MARKER(cur),
+		       "round %u: before the change L2 read %#lx, not %#lx",
+		       r, seen, DATA_MARKER(cur));
+}
+
+/* ... after a change that must be seen. */
+static inline void l1_check_new(u64 seen, unsigned int r, unsigned int cur,
+				unsigned int next)
+{
+	__GUEST_ASSERT(seen == DATA_MARKER(next),
+		       "round %u: after the change L2 read %#lx, not the new page's %#lx (old %#lx)",
+		       r, seen, DATA_MARKER(next), DATA_MARKER(cur));
+}
+
+/* ... after a change L2 may see or not: counted in @saw_new or @saw_old. */
+static inline void l1_check_either(u64 seen, unsigned int r, unsigned int cur,
+				   unsigned int next, u64 *saw_new,
+				   u64 *saw_old)
+{
+	__GUEST_ASSERT(seen == DATA_MARKER(next) || seen == DATA_MARKER(cur),
+		       "round %u: L2 read %#lx, neither the old page (%#lx) nor the new one (%#lx)",
+		       r, seen, DATA_MARKER(cur), DATA_MARKER(next));
+	if (seen == DATA_MARKER(next))
+		(*saw_new)++;
+	else
+		(*saw_old)++;
+}
+
 /* Host side: the test memslot; page tables and data are built in it. */
 struct test_mem {
 	struct kvm_vm *vm;

@@ -29,12 +29,9 @@ static void l1_round_trips(struct svm_test_data *svm, u64 n)
 	struct vmcb *vmcb = svm->vmcb;
 	u64 i;
 
-	for (i = 0; i < n; i++) {
-		run_guest(vmcb, svm->vmcb_gpa);
-		GUEST_ASSERT_EQ(vmcb->control.exit_code, SVM_EXIT_VMMCALL);
-		/* No NRIP save under every CPU model: step over by hand. */
-		vmcb->save.rip += VMMCALL_LEN;
-	}
+	/* No NRIP save under every CPU model: VMMCALL is stepped over by hand. */
+	for (i = 0; i < n; i++)
+		l1_run_l2(vmcb, svm->vmcb_gpa);
 }
 
 static void l1_guest_code(struct svm_test_data *svm, u64 warmup,

@@ -99,6 +99,17 @@ static const char * const method_name[NR_METHODS] = {
 	[M_FLUSH_ONLY] = "flush-only",
 };
 
+/* What L1 does after its change, for each method. */
+static const enum l1_flush method_flush[NR_METHODS] = {
+	[M_TLB1] = L1_FLUSH_TLB1,
+	[M_TLB3] = L1_FLUSH_TLB3,
+	[M_TLB7] = L1_FLUSH_TLB7,
+	[M_NEW_ASID] = L1_FLUSH_NEW_ASID,
+	[M_INVLPGA] = L1_FLUSH_INVLPGA,
+	[M_NONE] = L1_FLUSH_NOTHING,
+	[M_FLUSH_ONLY] = L1_FLUSH_TLB1,
+};
+
 /* What the APM guarantees after each method: the new page, or either. */
 static bool method_asserts(enum method m)
 {
@@ -180,13 +191,7 @@ static void l2_start(struct vmcb *vmcb, unsigned long *stack_top)
 static u64 l2_run(struct vmcb *vmcb, u64 vmcb_gpa)
 {
 	WRITE_ONCE(l2_seen, L2_POISON);
-	run_guest(vmcb, vmcb_gpa);
-	__GUEST_ASSERT(vmcb->control.exit_code == SVM_EXIT_VMMCALL,
-		       "L2 exit code %#x, info1 %#lx, info2 %#lx: expected VMMCALL",
-		       vmcb->control.exit_code, vmcb->control.exit_info_1,
-		       vmcb->control.exit_info_2);
-	vmcb->save.rip += VMMCALL_LEN;
-	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	l1_run_l2(vmcb, vmcb_gpa);
 	return READ_ONCE(l2_seen);
 }
 
@@ -225,10 +230,7 @@ static void l1_remap(struct svm_test_data *svm, struct remap_args *a)
 		flushes = 0;
 		if (a->l2_stopped)
 			l2_start(vmcb, top);
-		seen = l2_run(vmcb, svm->vmcb_gpa);
-		__GUEST_ASSERT(seen == DATA_MARKER(cur),
-			       "round %u: before the change L2 read %#lx, not %#lx",
-			       r, seen, DATA_MARKER(cur));
+		l1_check_before(l2_run(vmcb, svm->vmcb_gpa), r, cur);
 		if (a->l2_stopped) {
 			/* L2 is done; leave to userspace, then start anew. */
 			GUEST_SYNC3(PH_WARM, 1, 0);
@@ -242,49 +244,20 @@ static void l1_remap(struct svm_test_data *svm, struct remap_args *a)
 			next = (cur + 1) % NR_DATA;
 			WRITE_ONCE(*npte, a->page[next] | NPT_FLAGS);
 		}
-		switch (a->method) {
-		case M_TLB1:
-		case M_FLUSH_ONLY:
-			vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
-			break;
-		case M_TLB3:
-			vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
-			break;
-		case M_TLB7:
-			vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID_LOCAL;
-			break;
-		case M_NEW_ASID:
-			__GUEST_ASSERT(vmcb->control.asid + 1 < a->nr_asids,
-				       "out of ASIDs (%lu)", a->nr_asids);
-			vmcb->control.asid++;
-			break;
-		case M_INVLPGA:
-			invlpga_asid(TEST_GVA, vmcb->control.asid);
-			break;
-		default:
-			break;
-		}
-		flushes += vmcb->control.tlb_ctl != TLB_CONTROL_DO_NOTHING;
+		flushes += l1_flush(vmcb, method_flush[a->method], TEST_GVA,
+				    a->nr_asids);
 		seen = l2_run(vmcb, svm->vmcb_gpa);
 		vmruns++;
 
 		if (!method_asserts(a->method)) {
-			__GUEST_ASSERT(seen == DATA_MARKER(next) ||
-				       seen == DATA_MARKER(cur),
-				       "round %u: L2 read %#lx, neither the old page (%#lx) nor the new one (%#lx)",
-				       r, seen, DATA_MARKER(cur), DATA_MARKER(next));
-			if (seen == DATA_MARKER(next))
-				a->saw_new++;
-			else
-				a->saw_old++;
+			l1_check_either(seen, r, cur, next, &a->saw_new,
+					&a->saw_old);
 			vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 			flushes++;
 			seen = l2_run(vmcb, svm->vmcb_gpa);
 			vmruns++;
 		}
-		__GUEST_ASSERT(seen == DATA_MARKER(next),
-			       "round %u: after the change L2 read %#lx, not the new page's %#lx (old %#lx)",
-			       r, seen, DATA_MARKER(next), DATA_MARKER(cur));
+		l1_check_new(seen, r, cur, next);
 		cur = next;
 		GUEST_SYNC3(PH_REMAP, vmruns, flushes);
 	}

@@ -88,6 +88,16 @@ static const char * const method_name[NR_METHODS] = {
 	[M_NONE] = "none",
 };
 
+/* What L1 does after its change, for each method L1 takes part in. */
+static const enum l1_flush method_flush[NR_METHODS] = {
+	[M_TLB1] = L1_FLUSH_TLB1,
+	[M_TLB3] = L1_FLUSH_TLB3,
+	[M_TLB7] = L1_FLUSH_TLB7,
+	[M_NEW_ASID] = L1_FLUSH_NEW_ASID,
+	[M_INVLPGA] = L1_FLUSH_INVLPGA,
+	[M_NONE] = L1_FLUSH_NOTHING,
+};
+
 static bool by_l2(enum method m)
 {
 	return m <= M_L2_NONE;
@@ -181,33 +191,7 @@ static void l2_run(struct vmcb *vmcb, u64 vmcb_gpa)
 	WRITE_ONCE(l2.before, L2_POISON);
 	WRITE_ONCE(l2.after, L2_POISON);
 	WRITE_ONCE(l2.fixed, L2_POISON);
-	run_guest(vmcb, vmcb_gpa);
-	__GUEST_ASSERT(vmcb->control.exit_code == SVM_EXIT_VMMCALL,
-		       "L2 exit code %#x, info1 %#lx, info2 %#lx: expected VMMCALL",
-		       vmcb->control.exit_code, vmcb->control.exit_info_1,
-		       vmcb->control.exit_info_2);
-	vmcb->save.rip += VMMCALL_LEN;
-	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-}
-
-static void check_either(struct shadow_args *a, u64 seen, unsigned int r,
-			 unsigned int cur, unsigned int next)
-{
-	__GUEST_ASSERT(seen == DATA_MARKER(next) || seen == DATA_MARKER(cur),
-		       "round %u: L2 read %#lx, neither the old page (%#lx) nor the new one (%#lx)",
-		       r, seen, DATA_MARKER(cur), DATA_MARKER(next));
-	if (seen == DATA_MARKER(next))
-		a->saw_new++;
-	else
-		a->saw_old++;
-}
-
-static void check_new(u64 seen, unsigned int r, unsigned int cur,
-		      unsigned int next)
-{
-	__GUEST_ASSERT(seen == DATA_MARKER(next),
-		       "round %u: after the change L2 read %#lx, not the new page's %#lx (old %#lx)",
-		       r, seen, DATA_MARKER(next), DATA_MARKER(cur));
+	l1_run_l2(vmcb, vmcb_gpa);
 }
 
 /* L2 remaps itself; one VMRUN per round. */
@@ -218,14 +202,13 @@ static void l1_round_by_l2(struct shadow_args *a, struct svm_test_data *svm,
 	WRITE_ONCE(l2.pte, a->pte);
 	WRITE_ONCE(l2.new_pte, a->page[next] | PT_FLAGS);
 	l2_run(svm->vmcb, svm->vmcb_gpa);
-	__GUEST_ASSERT(READ_ONCE(l2.before) == DATA_MARKER(cur),
-		       "round %u: before the change L2 read %#lx, not %#lx",
-		       r, READ_ONCE(l2.before), DATA_MARKER(cur));
+	l1_check_before(READ_ONCE(l2.before), r, cur);
 	if (reported(a->method))
-		check_either(a, READ_ONCE(l2.after), r, cur, next);
+		l1_check_either(READ_ONCE(l2.after), r, cur, next,
+				&a->saw_new, &a->saw_old);
 	else
-		check_new(READ_ONCE(l2.after), r, cur, next);
-	check_new(READ_ONCE(l2.fixed), r, cur, next);
+		l1_check_new(READ_ONCE(l2.after), r, cur, next);
+	l1_check_new(READ_ONCE(l2.fixed), r, cur, next);
 	GUEST_SYNC3(PH_REMAP, 1, 0);
 }
 
@@ -239,44 +222,23 @@ static void l1_round_by_l1(struct shadow_args *a, struct svm_test_data *svm,
 	WRITE_ONCE(l2.method, M_L2_READ);
 	l2_run(vmcb, svm->vmcb_gpa);
 	vmruns++;
-	__GUEST_ASSERT(READ_ONCE(l2.before) == DATA_MARKER(cur),
-		       "round %u: before the change L2 read %#lx, not %#lx",
-		       r, READ_ONCE(l2.before), DATA_MARKER(cur));
+	l1_check_before(READ_ONCE(l2.before), r, cur);
 
 	WRITE_ONCE(*(u64 *)a->pte, a->page[next] | PT_FLAGS);
-	switch (a->method) {
-	case M_TLB1:
-		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
-		break;
-	case M_TLB3:
-		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
-		break;
-	case M_TLB7:
-		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID_LOCAL;
-		break;
-	case M_NEW_ASID:
-		__GUEST_ASSERT(vmcb->control.asid + 1 < a->nr_asids,
-			       "out of ASIDs (%lu)", a->nr_asids);
-		vmcb->control.asid++;
-		break;
-	case M_INVLPGA:
-		invlpga_asid(DATA_GVA, vmcb->control.asid);
-		break;
-	default:
-		break;
-	}
-	flushes += vmcb->control.tlb_ctl != TLB_CONTROL_DO_NOTHING;
+	flushes += l1_flush(vmcb, method_flush[a->method], DATA_GVA,
+			    a->nr_asids);
 	l2_run(vmcb, svm->vmcb_gpa);
 	vmruns++;
 
 	if (reported(a->method)) {
-		check_either(a, READ_ONCE(l2.before), r, cur, next);
+		l1_check_either(READ_ONCE(l2.before), r, cur, next,
+				&a->saw_new, &a->saw_old);
 		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 		flushes++;
 		l2_run(vmcb, svm->vmcb_gpa);
 		vmruns++;
 	}
-	check_new(READ_ONCE(l2.before), r, cur, next);
+	l1_check_new(READ_ONCE(l2.before), r, cur, next);
 	GUEST_SYNC3(PH_REMAP, vmruns, flushes);
 }
 

@@ -342,6 +342,15 @@ limit_of() {
 	echo "${t:-$TIMEOUT}"
 }
 
+# Per-test arguments: the fields of scripts/e2e-timeouts.txt after the
+# third, up to a "#".
+args_of() {
+	awk -v n="$1" '!/^#/ && $1 == n {
+		for (i = 4; i <= NF && $i !~ /^#/; i++)
+			printf "%s%s", (i > 4 ? " " : ""), $i
+	}' "$TIMEOUT_LIST" 2>/dev/null
+}
+
 # Locate a built test binary by its name.
 binary_of() {
 	local f
@@ -751,7 +760,8 @@ run)
 	build
 	mapfile -t tests < <(selected_tests)
 	for n in "${tests[@]}"; do
-		printf '%s\t%s\t%s\n' "$n" "$(limit_of "$n")" "exec /kvm/$n"
+		a=$(args_of "$n")
+		printf '%s\t%s\t%s\n' "$n" "$(limit_of "$n")" "exec /kvm/$n${a:+ $a}"
 	done >"$BUILD/cmds"
 	if [ "$GCOV" = 1 ]; then
 		printf '%s\t%s\t%s\n' e2e-gcov 600 "exec /e2e/gcov-dump" >>"$BUILD/cmds"

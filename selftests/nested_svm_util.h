@@ -209,6 +209,45 @@ static inline u64 *test_pt_entry(struct test_mem *mem, u64 root, u64 addr,
 	}
 }
 
+/* NPT walks are user accesses: every entry needs U=1. */
+#define NPT_FLAGS		(PTE_PRESENT_MASK | PTE_WRITABLE_MASK | PTE_USER_MASK)
+
+/*
+ * An NPT, in the test memslot, mapping every other memslot 1:1 with 2M
+ * pages (L2 runs on L1's page tables, code and stack) and L2-physical
+ * page @l2_gpa of the test memslot to @gpa with a 4K page.  Returns nCR3;
+ * *@npte is set to the GVA (= GPA) of @l2_gpa's entry.
+ */
+static inline u64 test_npt_create(struct test_mem *mem, u64 l2_gpa, u64 gpa,
+				  u64 *npte)
+{
+	struct userspace_mem_region *region;
+	u64 root = test_alloc_page(mem);
+	u64 addr, end, *pte;
+	int bkt;
+
+	hash_for_each(mem->vm->regions.slot_hash, bkt, region, slot_node) {
+		if (region->region.slot == TEST_SLOT)
+			continue;
+		addr = region->region.guest_phys_addr & ~(PG_SIZE_2M - 1);
+		end = region->region.guest_phys_addr +
+		      region->region.memory_size;
+		end = (end + PG_SIZE_2M - 1) & ~(PG_SIZE_2M - 1);
+		TEST_ASSERT(end <= TEST_SLOT_GPA,
+			    "memslot %u reaches the test memslot",
+			    region->region.slot);
+		for (; addr < end; addr += PG_SIZE_2M) {
+			pte = test_pt_entry(mem, root, addr, PG_LEVEL_2M,
+					    NPT_FLAGS);
+			*pte = addr | NPT_FLAGS | PTE_LARGE_MASK;
+		}
+	}
+	pte = test_pt_entry(mem, root, l2_gpa, PG_LEVEL_4K, NPT_FLAGS);
+	*pte = gpa | NPT_FLAGS;
+	*npte = addr_hva2gpa(mem->vm, pte);
+	return root;
+}
+
 /* Host side: the vCPU statistics the tests count. */
 struct vcpu_stats {
 	int fd;

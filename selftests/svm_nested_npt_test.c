@@ -68,8 +68,6 @@
 #define PG_DATA			1
 #define TEST_GVA		(TEST_SLOT_GPA + PG_P * PAGE_SIZE)
 
-/* NPT walks are user accesses: every entry needs U=1. */
-#define NPT_FLAGS		(PTE_PRESENT_MASK | PTE_WRITABLE_MASK | PTE_USER_MASK)
 
 #define P_MARKER		0x5050505050505050UL
 
@@ -327,38 +325,10 @@ static void l1_asid(struct svm_test_data *svm, struct asid_args *a)
 	GUEST_DONE();
 }
 
-/*
- * An NPT mapping every memslot but the test one 1:1 with 2M pages, and
- * P to data page @data with a 4K page.  Returns nCR3; *@npte is set to the
- * GVA (= GPA) of P's entry.
- */
+/* P's NPT entry, pointing at data page @data; returns nCR3. */
 static u64 npt_create(struct test_mem *mem, unsigned int data, u64 *npte)
 {
-	struct userspace_mem_region *region;
-	u64 root = test_alloc_page(mem);
-	u64 gpa, end, *pte;
-	int bkt;
-
-	hash_for_each(mem->vm->regions.slot_hash, bkt, region, slot_node) {
-		if (region->region.slot == TEST_SLOT)
-			continue;
-		gpa = region->region.guest_phys_addr & ~(PG_SIZE_2M - 1);
-		end = region->region.guest_phys_addr +
-		      region->region.memory_size;
-		end = (end + PG_SIZE_2M - 1) & ~(PG_SIZE_2M - 1);
-		TEST_ASSERT(end <= TEST_SLOT_GPA,
-			    "memslot %u reaches the test memslot",
-			    region->region.slot);
-		for (; gpa < end; gpa += PG_SIZE_2M) {
-			pte = test_pt_entry(mem, root, gpa, PG_LEVEL_2M, NPT_FLAGS);
-			*pte = gpa | NPT_FLAGS | PTE_LARGE_MASK;
-		}
-	}
-	pte = test_pt_entry(mem, root, TEST_GVA, PG_LEVEL_4K,
-			    NPT_FLAGS);
-	*pte = test_page(PG_DATA + data) | NPT_FLAGS;
-	*npte = addr_hva2gpa(mem->vm, pte);
-	return root;
+	return test_npt_create(mem, TEST_GVA, test_page(PG_DATA + data), npte);
 }
 
 static const char *when_name(bool l2_stopped)

@@ -22,8 +22,17 @@
  *   pf            L1 intercepts #PF; L2 (on L1's page tables) reads an
  *                 address they do not map: #VMEXIT(EXCP 14) with the
  *                 address in EXITINFO2 and a not-present read error code.
- *   vmrun-invalid vmcb12 with ASID 0: VMRUN must fail with VMEXIT_INVALID
- *                 without running L2; with ASID 1 restored, L2 runs.
+ *   pf-emulated   the same #PF, raised by L0 while it emulates L2's OUTSB
+ *                 from that address (an I/O L1 leaves to L0).
+ *   nmi           L1 intercepts NMIs; while L2 is out in this program for
+ *                 an I/O, the program injects an NMI (KVM_NMI): L1 must get
+ *                 #VMEXIT(NMI) before L2 goes on, then take the NMI itself
+ *                 once it sets GIF.
+ *   vmrun-invalid vmcb12s that each break one of VMRUN's consistency
+ *                 checks (ASID 0, nCR3, MSRPM and IOPM beyond MAXPHYADDR,
+ *                 vNMI without the NMI intercept, DR6, DR7, CS.L with CS.D,
+ *                 CR4, EFER): VMRUN must fail with VMEXIT_INVALID without
+ *                 running L2; with vmcb12 restored, L2 runs.
  *   vmrun-bad-gpa VMRUN of a vmcb12 address no memslot backs: #GP.
  *   vmrun-no-hsave
  *                 VMRUN with VM_HSAVE_PA 0: #GP; with it restored, L2
@@ -44,6 +53,9 @@
 #define L2_HOLE			test_page(TEST_SLOT_PAGES - 1)	/* not in it */
 #define UNMAPPED_GVA		0x7fff00000000UL
 
+#define V_NMI_ENABLE		BIT(26)
+#define BEYOND_MAXPHYADDR	BIT_ULL(51)
+
 #define PORT_L0			0x80
 #define PORT_L1			0x87
 #define PORT_L1_BIT		0x88
@@ -59,6 +71,8 @@ enum test_case {
 	C_IOIO,
 	C_CR_DR,
 	C_PF,
+	C_PF_EMULATED,
+	C_NMI,
 	C_VMRUN_INVALID,
 	C_VMRUN_BAD_GPA,
 	C_VMRUN_NO_HSAVE,
@@ -71,6 +85,8 @@ static const char * const case_name[NR_CASES] = {
 	[C_IOIO] = "ioio",
 	[C_CR_DR] = "cr-dr",
 	[C_PF] = "pf",
+	[C_PF_EMULATED] = "pf-emulated",
+	[C_NMI] = "nmi",
 	[C_VMRUN_INVALID] = "vmrun-invalid",
 	[C_VMRUN_BAD_GPA] = "vmrun-bad-gpa",
 	[C_VMRUN_NO_HSAVE] = "vmrun-no-hsave",
@@ -89,6 +105,7 @@ struct exits_args {
 /* Written by L2, read by L1. */
 static u64 l2_step;
 static u64 l2_seen[2];
+static u64 l1_nmis;
 
 static void l2_npf(void)
 {
@@ -124,6 +141,28 @@ static void l2_pf(void)
 	WRITE_ONCE(l2_seen[0], READ_ONCE(*(u64 *)UNMAPPED_GVA));
 	WRITE_ONCE(l2_step, 1);
 	vmmcall();
+}
+
+static void l2_pf_emulated(void)
+{
+	u64 src = UNMAPPED_GVA, count = 1;
+
+	asm volatile("rep outsb" : "+S"(src), "+c"(count) : "d"(PORT_L0)
+		     : "memory");
+	WRITE_ONCE(l2_step, 1);
+	vmmcall();
+}
+
+static void l2_nmi(void)
+{
+	asm volatile("outb %%al, %0" : : "i"(PORT_L0), "a"(0x4e));
+	WRITE_ONCE(l2_step, 1);
+	vmmcall();
+}
+
+static void nmi_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(l1_nmis, READ_ONCE(l1_nmis) + 1);
 }
 
 static void l2_vmmcall(void)
@@ -229,6 +268,80 @@ static void l1_pf(struct svm_test_data *svm)
 		       vmcb->control.exit_info_1);
 }
 
+static void l1_pf_emulated(struct svm_test_data *svm)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	vmcb->control.intercept_exceptions |= BIT(PF_VECTOR);
+
+	run_guest(vmcb, svm->vmcb_gpa);
+	expect_exit(vmcb, SVM_EXIT_EXCP_BASE + PF_VECTOR,
+		    "OUTSB from GVA 0x7fff00000000");
+	GUEST_ASSERT_EQ(READ_ONCE(l2_step), 0);
+	GUEST_ASSERT_EQ(vmcb->control.exit_info_2, UNMAPPED_GVA);
+}
+
+static void l1_nmi(struct svm_test_data *svm)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	vmcb->control.intercept |= BIT_ULL(INTERCEPT_NMI);
+
+	run_guest(vmcb, svm->vmcb_gpa);
+	expect_exit(vmcb, SVM_EXIT_NMI, "NMI while L2 runs");
+	GUEST_ASSERT_EQ(READ_ONCE(l2_step), 0);
+	GUEST_ASSERT_EQ(READ_ONCE(l1_nmis), 0);
+
+	/* The NMI is L1's to take, once GIF is set. */
+	stgi();
+	clgi();
+	GUEST_ASSERT_EQ(READ_ONCE(l1_nmis), 1);
+
+	l1_run_l2(vmcb, svm->vmcb_gpa);
+	GUEST_ASSERT_EQ(READ_ONCE(l2_step), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(l1_nmis), 1);
+}
+
+/* One change of vmcb12 that VMRUN's consistency checks must refuse. */
+static const char *bad_vmcb12(struct vmcb *vmcb, unsigned int i)
+{
+	switch (i) {
+	case 0:
+		vmcb->control.asid = 0;
+		return "ASID 0";
+	case 1:
+		vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+		vmcb->control.nested_cr3 = BEYOND_MAXPHYADDR;
+		return "nCR3 beyond MAXPHYADDR";
+	case 2:
+		vmcb->control.msrpm_base_pa = BEYOND_MAXPHYADDR;
+		return "MSRPM beyond MAXPHYADDR";
+	case 3:
+		vmcb->control.iopm_base_pa = BEYOND_MAXPHYADDR;
+		return "IOPM beyond MAXPHYADDR";
+	case 4:
+		vmcb->control.int_ctl |= V_NMI_ENABLE;
+		return "vNMI without the NMI intercept";
+	case 5:
+		vmcb->save.dr6 |= BIT_ULL(32);
+		return "DR6 bit 32";
+	case 6:
+		vmcb->save.dr7 |= BIT_ULL(32);
+		return "DR7 bit 32";
+	case 7:
+		vmcb->save.cs.attrib |= SVM_SELECTOR_DB_MASK;
+		return "CS.L with CS.D";
+	case 8:
+		vmcb->save.cr4 |= BIT_ULL(32);
+		return "CR4 bit 32";
+	case 9:
+		vmcb->save.efer |= BIT_ULL(62);
+		return "EFER bit 62";
+	default:
+		return NULL;
+	}
+}
+
 /* L2 runs to its next VMMCALL; it must not have run before. */
 static void l1_run_once(struct svm_test_data *svm, u64 steps)
 {
@@ -238,16 +351,19 @@ static void l1_run_once(struct svm_test_data *svm, u64 steps)
 
 static void l1_vmrun_invalid(struct svm_test_data *svm)
 {
+	static struct vmcb good;
 	struct vmcb *vmcb = svm->vmcb;
-	u64 rip = vmcb->save.rip;
+	const char *what;
+	unsigned int i;
 
-	vmcb->control.asid = 0;
-	run_guest(vmcb, svm->vmcb_gpa);
-	expect_exit(vmcb, SVM_EXIT_ERR, "VMRUN with ASID 0");
-	GUEST_ASSERT_EQ(READ_ONCE(l2_step), 0);
-	GUEST_ASSERT_EQ(vmcb->save.rip, rip);
-
-	vmcb->control.asid = 1;
+	memcpy(&good, vmcb, sizeof(good));
+	for (i = 0; (what = bad_vmcb12(vmcb, i)); i++) {
+		run_guest(vmcb, svm->vmcb_gpa);
+		expect_exit(vmcb, SVM_EXIT_ERR, what);
+		GUEST_ASSERT_EQ(READ_ONCE(l2_step), 0);
+		GUEST_ASSERT_EQ(vmcb->save.rip, good.save.rip);
+		memcpy(vmcb, &good, sizeof(good));
+	}
 	l1_run_once(svm, 1);
 }
 
@@ -299,6 +415,8 @@ static void l1_guest(struct svm_test_data *svm, struct exits_args *a)
 		[C_IOIO] = l2_ioio,
 		[C_CR_DR] = l2_cr_dr,
 		[C_PF] = l2_pf,
+		[C_PF_EMULATED] = l2_pf_emulated,
+		[C_NMI] = l2_nmi,
 		[C_VMRUN_INVALID] = l2_vmmcall,
 		[C_VMRUN_BAD_GPA] = l2_vmmcall,
 		[C_VMRUN_NO_HSAVE] = l2_vmmcall,
@@ -320,6 +438,12 @@ static void l1_guest(struct svm_test_data *svm, struct exits_args *a)
 		break;
 	case C_PF:
 		l1_pf(svm);
+		break;
+	case C_PF_EMULATED:
+		l1_pf_emulated(svm);
+		break;
+	case C_NMI:
+		l1_nmi(svm);
 		break;
 	case C_VMRUN_INVALID:
 		l1_vmrun_invalid(svm);
@@ -349,6 +473,7 @@ static void test_case(enum test_case c)
 	u64 npte, *hole;
 
 	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
+	vm_install_exception_handler(vm, NMI_VECTOR, nmi_handler);
 	vcpu_alloc_svm(vm, &svm_gva);
 	test_mem_init(&mem, vm, TEST_SLOT_PAGES, PG_DATA);
 	args_gva = vm_vaddr_alloc_page(vm);
@@ -378,15 +503,17 @@ static void test_case(enum test_case c)
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_NONE:
 			/* An I/O of L2 that L1 does not intercept. */
-			TEST_ASSERT(c == C_IOIO &&
+			TEST_ASSERT((c == C_IOIO || c == C_NMI) &&
 				    vcpu->run->io.port == PORT_L0 &&
 				    vcpu->run->io.direction == KVM_EXIT_IO_OUT,
 				    "%s: unexpected I/O to port %#x",
 				    case_name[c], vcpu->run->io.port);
 			l0_writes++;
+			if (c == C_NMI)
+				vcpu_ioctl(vcpu, KVM_NMI, NULL);
 			break;
 		case UCALL_DONE:
-			TEST_ASSERT_EQ(l0_writes, c == C_IOIO ? 1 : 0);
+			TEST_ASSERT_EQ(l0_writes, c == C_IOIO || c == C_NMI);
 			kvm_vm_free(vm);
 			ksft_test_result_pass("%s\n", case_name[c]);
 			return;

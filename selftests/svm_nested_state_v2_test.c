@@ -431,6 +431,49 @@ static void check_bad_containers(struct kvm_vcpu *vcpu, int stage)
 	free(after);
 }
 
+/*
+ * A buffer that holds only the header: KVM_GET_NESTED_STATE must fail with
+ * E2BIG and say the size it needs, in either format, unless the state is
+ * only the header.
+ */
+static void check_small_buffer(struct kvm_vcpu *vcpu, bool v2, u32 size,
+			       int stage)
+{
+	struct kvm_nested_state s = { .size = sizeof(s) };
+	int r;
+
+	set_v2(vcpu->vm, v2);
+	r = __vcpu_ioctl(vcpu, KVM_GET_NESTED_STATE, &s);
+	if (size <= sizeof(s)) {
+		TEST_ASSERT(!r && s.size == size,
+			    "stage %d: %s state of %u bytes gave %d, size %u",
+			    stage, v2 ? "v2" : "6.12", size, r, s.size);
+		return;
+	}
+	TEST_ASSERT(r == -1 && errno == E2BIG && s.size == size,
+		    "stage %d: %s state into %zu bytes gave %d, errno %d, size %u, expected E2BIG and %u",
+		    stage, v2 ? "v2" : "6.12", sizeof(s), r, errno, s.size,
+		    size);
+}
+
+/*
+ * The v2 state set back into the vCPU it came from, which is in guest
+ * mode: KVM leaves guest mode and enters it again from the container;
+ * the state read afterwards must be the same.
+ */
+static void check_set_in_place(struct kvm_vcpu *vcpu,
+			       struct kvm_nested_state *v2, int stage)
+{
+	struct kvm_nested_state *after = state_alloc();
+
+	vcpu_nested_state_set(vcpu, v2);
+	get_state_v2(vcpu, after);
+	TEST_ASSERT(after->size == v2->size && !memcmp(after, v2, v2->size),
+		    "stage %d: v2 state set in place reads back differently",
+		    stage);
+	free(after);
+}
+
 /* The v2 capability: its size, and what KVM_ENABLE_CAP accepts. */
 static void check_cap(struct kvm_vm *vm)
 {
@@ -496,9 +539,13 @@ int main(int argc, char *argv[])
 		TEST_ASSERT(v2->flags == state->nested.flags,
 			    "stage %d: v2 flags %#x, legacy flags %#x", stage,
 			    v2->flags, state->nested.flags);
+		check_small_buffer(vcpu, true, v2->size, stage);
+		check_small_buffer(vcpu, false, state->nested.size, stage);
+		set_v2(vm, true);
 		if (v2->flags & KVM_STATE_NESTED_GUEST_MODE) {
 			nr_guest_mode++;
 			check_bad_containers(vcpu, stage);
+			check_set_in_place(vcpu, v2, stage);
 		}
 		vcpu_regs_get(vcpu, &regs1);
 		memcpy(legacy, &state->nested, state->nested.size);

@@ -61,6 +61,10 @@ static_assert(INTERCEPT_NMI == 97 && INTERCEPT_VMRUN == 128);
 #define CTX_NO_SVME	BIT(3)
 #define CTX_NO_NPT	BIT(4)
 #define CTX_SMM_GUEST	BIT(5)
+#define CTX_VMCS12_SIZE	BIT(6)
+
+/* 6.12's sizeof(struct vmcs12): how much of a vmcs12 page KVM reads. */
+#define VMCS12_612	998
 
 static const u64 efer_ok = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
 			   EFER_SVME | EFER_FFXSR;
@@ -77,6 +81,7 @@ static void ctx_init(struct nested_legacy_ctx *ctx, u32 bits)
 		.vmx = bits & CTX_VMX,
 		.evmcs = bits & CTX_EVMCS,
 		.npt = !(bits & CTX_NO_NPT),
+		.vmcs12_size = (bits & CTX_VMCS12_SIZE) ? VMCS12_612 : 0,
 	};
 }
 
@@ -285,6 +290,26 @@ static const struct vmx_case vmx_cases[] = {
 	{ "shadow vmcs12 outside guest mode not read", .size = SZ,
 	  .vmxon = ON, .vmcs12 = PTR, .vmcs = VMCS_SHADOWING, .ctx = CTX_VMX,
 	  .ret = 0 },
+	/* KVM reads sizeof(struct vmcs12) bytes of each page, not the page. */
+	{ "vmcs12 of sizeof(struct vmcs12) bytes", .flags = GM,
+	  .size = HDR + VMCS12_612, .vmxon = ON, .vmcs12 = PTR,
+	  .ctx = CTX_VMX | CTX_VMCS12_SIZE, .ret = 0,
+	  .v2 = NESTED_VMX_F_GUEST_MODE },
+	{ "vmcs12 a byte short of sizeof(struct vmcs12)", .flags = GM,
+	  .size = HDR + VMCS12_612 - 1, .vmxon = ON, .vmcs12 = PTR,
+	  .ctx = CTX_VMX | CTX_VMCS12_SIZE, .ret = -EINVAL },
+	{ "sizeof(struct vmcs12) beyond the buffer", .flags = GM,
+	  .size = HDR + VMCS12_612, .vmxon = ON, .vmcs12 = PTR,
+	  .len = HDR + VMCS12_612 - 1, .ctx = CTX_VMX | CTX_VMCS12_SIZE,
+	  .ret = -EFAULT },
+	{ "shadow vmcs12 of sizeof(struct vmcs12) bytes", .flags = GM,
+	  .size = SZ + VMCS12_612, .vmxon = ON, .vmcs12 = PTR,
+	  .vmcs = VMCS_SHADOWING, .ctx = CTX_VMX | CTX_VMCS12_SIZE, .ret = 0,
+	  .v2 = NESTED_VMX_F_GUEST_MODE },
+	{ "shadow vmcs12 a byte short of sizeof(struct vmcs12)",
+	  .flags = GM, .size = SZ + VMCS12_612 - 1, .vmxon = ON,
+	  .vmcs12 = PTR, .vmcs = VMCS_SHADOWING,
+	  .ctx = CTX_VMX | CTX_VMCS12_SIZE, .ret = -EINVAL },
 };
 
 static void vmx_case_desc(const struct vmx_case *c, char *desc)
@@ -371,6 +396,14 @@ static void nested_vmx_legacy_rules(struct kunit *test)
 		return;
 	}
 	KUNIT_EXPECT_EQ(test, state->flags, c->v2);
+	/* What lies past sizeof(struct vmcs12) is not read: zero. */
+	if (c->ctx & CTX_VMCS12_SIZE) {
+		KUNIT_EXPECT_TRUE(test, mem_is(state->vmcs12 + VMCS12_612, 0,
+					       PAGE - VMCS12_612));
+		KUNIT_EXPECT_TRUE(test,
+				  mem_is(state->shadow_vmcs12 + VMCS12_612, 0,
+					 PAGE - VMCS12_612));
+	}
 	if (c->vmxon == INVALID) {
 		KUNIT_EXPECT_EQ(test, state->vmxon_pa, INVALID);
 		KUNIT_EXPECT_EQ(test, state->vmcs12_pa, INVALID);

@@ -293,6 +293,10 @@ struct nested_vmx_state {
  * @evmcs: VMX: the enlightened VMCS capability is enabled on the vCPU.
  * @npt: SVM: KVM uses nested paging (6.12's npt_enabled), so L1 may
  *       enable it for L2.
+ * @vmcs12_size: VMX: how much of each vmcs12 page of the blob 6.12 reads,
+ *               KVM's sizeof(struct vmcs12); a blob shorter than the page
+ *               but holding that much still carries the vmcs12.  0 reads
+ *               the whole page.
  */
 struct nested_legacy_ctx {
 	u64 efer;
@@ -304,6 +308,7 @@ struct nested_legacy_ctx {
 	bool vmx;
 	bool evmcs;
 	bool npt;
+	u16 vmcs12_size;
 };
 
 size_t nested_state_size(const u16 *types, unsigned int nr);

@@ -276,6 +276,18 @@ static bool nested_vmcs12_shadowing(const u8 *vmcs12)
 }
 
 /*
+ * The bytes of a vmcs12 page of the blob that 6.12 reads; a size that
+ * would not cover the fields read here counts as the whole page.
+ */
+static size_t nested_vmcs12_size(const struct nested_legacy_ctx *ctx)
+{
+	if (ctx->vmcs12_size < NESTED_VMCS12_SECONDARY + sizeof(u32) ||
+	    ctx->vmcs12_size > NESTED_STATE_PAGE_SIZE)
+		return NESTED_STATE_PAGE_SIZE;
+	return ctx->vmcs12_size;
+}
+
+/*
  * The checks of 6.12's vmx_set_nested_state() that read only the header,
  * up to the point where it leaves VMX operation when the blob has no
  * VMXON pointer.
@@ -331,12 +343,14 @@ static int nested_vmx_legacy_check_vmcs(const void *buf, size_t len,
 	const struct kvm_vmx_nested_state_hdr *vmx = &hdr->hdr.vmx;
 	const u8 *vmcs12 = buf + NESTED_VMX_LEGACY_VMCS12;
 	const u8 *shadow = buf + NESTED_VMX_LEGACY_SHADOW;
+	size_t vmcs12_end = NESTED_VMX_LEGACY_VMCS12 + nested_vmcs12_size(ctx);
+	size_t shadow_end = NESTED_VMX_LEGACY_SHADOW + nested_vmcs12_size(ctx);
 	u32 rev;
 
 	*has_vmcs12 = false;
 	*has_shadow = false;
 	/* VMXON without a current VMCS: nothing follows the header. */
-	if (hdr->size < NESTED_VMX_LEGACY_SHADOW) {
+	if (hdr->size < vmcs12_end) {
 		if ((hdr->flags & (KVM_STATE_NESTED_GUEST_MODE |
 				   KVM_STATE_NESTED_EVMCS)) ||
 		    vmx->vmcs12_pa != INVALID)
@@ -350,7 +364,7 @@ static int nested_vmx_legacy_check_vmcs(const void *buf, size_t len,
 	} else if (!(hdr->flags & KVM_STATE_NESTED_EVMCS)) {
 		return -EINVAL;
 	}
-	if (len < NESTED_VMX_LEGACY_SHADOW)
+	if (len < vmcs12_end)
 		return -EFAULT;
 	if ((nested_vmcs12_u32(vmcs12, 0) & ~NESTED_VMCS_SHADOW) !=
 	    NESTED_VMCS12_REVISION)
@@ -359,9 +373,9 @@ static int nested_vmx_legacy_check_vmcs(const void *buf, size_t len,
 	if (!(hdr->flags & KVM_STATE_NESTED_GUEST_MODE) ||
 	    !nested_vmcs12_shadowing(vmcs12))
 		return 0;
-	if (hdr->size < NESTED_VMX_LEGACY_MAX)
+	if (hdr->size < shadow_end)
 		return -EINVAL;
-	if (len < NESTED_VMX_LEGACY_MAX)
+	if (len < shadow_end)
 		return -EFAULT;
 	rev = nested_vmcs12_u32(shadow, 0);
 	if ((rev & ~NESTED_VMCS_SHADOW) != NESTED_VMCS12_REVISION ||
@@ -439,13 +453,14 @@ int nested_vmx_state_from_legacy(const void *buf, size_t len,
 	state->flags = flags;
 	state->vmxon_pa = vmx->vmxon_pa;
 	state->vmcs12_pa = vmx->vmcs12_pa;
+	/* The rest of a page 6.12 does not read stays zero. */
 	if (has_vmcs12)
 		memcpy(state->vmcs12, buf + NESTED_VMX_LEGACY_VMCS12,
-		       sizeof(state->vmcs12));
+		       nested_vmcs12_size(ctx));
 	if (has_shadow) {
 		state->has_shadow_vmcs12 = true;
 		memcpy(state->shadow_vmcs12, buf + NESTED_VMX_LEGACY_SHADOW,
-		       sizeof(state->shadow_vmcs12));
+		       nested_vmcs12_size(ctx));
 	}
 	if (has_timer) {
 		state->has_preemption_timer_deadline = true;

@@ -11,6 +11,10 @@
  *                 does not map: L1 must get #VMEXIT(NPF) with that
  *                 L2-physical address and a not-present error code.  L1
  *                 maps the page and resumes L2, which must then read it.
+ *   npf-emulated  the same page, read by L0 while it emulates L2's OUTSB
+ *                 from it (an I/O L1 leaves to L0): L1 must get the NPF
+ *                 for that address, as a fault of the final translation;
+ *                 once L1 maps the page, the OUTSB completes.
  *   ioio          L1 intercepts I/O through an IOPM with only port 0x88
  *                 set.  L2 writes port 0x80, which L1 does not intercept:
  *                 L0 handles it (this program sees the write); then a
@@ -68,6 +72,7 @@
 
 enum test_case {
 	C_NPF,
+	C_NPF_EMULATED,
 	C_IOIO,
 	C_CR_DR,
 	C_PF,
@@ -82,6 +87,7 @@ enum test_case {
 
 static const char * const case_name[NR_CASES] = {
 	[C_NPF] = "npf",
+	[C_NPF_EMULATED] = "npf-emulated",
 	[C_IOIO] = "ioio",
 	[C_CR_DR] = "cr-dr",
 	[C_PF] = "pf",
@@ -113,6 +119,16 @@ static void l2_npf(void)
 	WRITE_ONCE(l2_step, 1);
 	WRITE_ONCE(l2_seen[1], READ_ONCE(*(u64 *)L2_HOLE));
 	WRITE_ONCE(l2_step, 2);
+	vmmcall();
+}
+
+static void l2_npf_emulated(void)
+{
+	u64 src = L2_HOLE, count = 1;
+
+	asm volatile("rep outsb" : "+S"(src), "+c"(count) : "d"(PORT_L0)
+		     : "memory");
+	WRITE_ONCE(l2_step, 1);
 	vmmcall();
 }
 
@@ -204,6 +220,27 @@ static void l1_npf(struct svm_test_data *svm, struct exits_args *a)
 	l1_run_l2(vmcb, svm->vmcb_gpa);
 	GUEST_ASSERT_EQ(READ_ONCE(l2_step), 2);
 	GUEST_ASSERT_EQ(READ_ONCE(l2_seen[1]), DATA_MARKER(1));
+}
+
+static void l1_npf_emulated(struct svm_test_data *svm, struct exits_args *a)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	vmcb->control.nested_cr3 = a->ncr3;
+
+	run_guest(vmcb, svm->vmcb_gpa);
+	expect_exit(vmcb, SVM_EXIT_NPF, "OUTSB from a page L1's NPT lacks");
+	GUEST_ASSERT_EQ(READ_ONCE(l2_step), 0);
+	GUEST_ASSERT_EQ(vmcb->control.exit_info_2, L2_HOLE);
+	__GUEST_ASSERT(!(vmcb->control.exit_info_1 & (PFERR_PRESENT_MASK |
+						       PFERR_WRITE_MASK)) &&
+		       (vmcb->control.exit_info_1 & PFERR_GUEST_FINAL_MASK),
+		       "NPF error code %#lx", vmcb->control.exit_info_1);
+
+	WRITE_ONCE(*(u64 *)a->hole_npte, test_page(PG_DATA + 1) | NPT_FLAGS);
+	l1_run_l2(vmcb, svm->vmcb_gpa);
+	GUEST_ASSERT_EQ(READ_ONCE(l2_step), 1);
 }
 
 static void l1_ioio(struct svm_test_data *svm, struct exits_args *a)
@@ -412,6 +449,7 @@ static void l1_guest(struct svm_test_data *svm, struct exits_args *a)
 {
 	static void * const l2_code[NR_CASES] = {
 		[C_NPF] = l2_npf,
+		[C_NPF_EMULATED] = l2_npf_emulated,
 		[C_IOIO] = l2_ioio,
 		[C_CR_DR] = l2_cr_dr,
 		[C_PF] = l2_pf,
@@ -429,6 +467,9 @@ static void l1_guest(struct svm_test_data *svm, struct exits_args *a)
 	switch (a->test_case) {
 	case C_NPF:
 		l1_npf(svm, a);
+		break;
+	case C_NPF_EMULATED:
+		l1_npf_emulated(svm, a);
 		break;
 	case C_IOIO:
 		l1_ioio(svm, a);
@@ -461,6 +502,12 @@ static void l1_guest(struct svm_test_data *svm, struct exits_args *a)
 	GUEST_DONE();
 }
 
+/* The cases where L2 writes port 0x80, which L0 handles: once. */
+static bool l2_writes_port_l0(enum test_case c)
+{
+	return c == C_NPF_EMULATED || c == C_IOIO || c == C_NMI;
+}
+
 static void test_case(enum test_case c)
 {
 	unsigned int l0_writes = 0, i;
@@ -480,7 +527,7 @@ static void test_case(enum test_case c)
 	a = addr_gva2hva(vm, args_gva);
 	memset(a, 0, sizeof(*a));
 	a->test_case = c;
-	if (c == C_NPF) {
+	if (c == C_NPF || c == C_NPF_EMULATED) {
 		a->ncr3 = test_npt_create(&mem, L2_PAGE, test_page(PG_DATA),
 					  &npte);
 		hole = test_pt_entry(&mem, a->ncr3, L2_HOLE, PG_LEVEL_4K,
@@ -503,7 +550,7 @@ static void test_case(enum test_case c)
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_NONE:
 			/* An I/O of L2 that L1 does not intercept. */
-			TEST_ASSERT((c == C_IOIO || c == C_NMI) &&
+			TEST_ASSERT(l2_writes_port_l0(c) &&
 				    vcpu->run->io.port == PORT_L0 &&
 				    vcpu->run->io.direction == KVM_EXIT_IO_OUT,
 				    "%s: unexpected I/O to port %#x",
@@ -513,7 +560,7 @@ static void test_case(enum test_case c)
 				vcpu_ioctl(vcpu, KVM_NMI, NULL);
 			break;
 		case UCALL_DONE:
-			TEST_ASSERT_EQ(l0_writes, c == C_IOIO || c == C_NMI);
+			TEST_ASSERT_EQ(l0_writes, l2_writes_port_l0(c));
 			kvm_vm_free(vm);
 			ksft_test_result_pass("%s\n", case_name[c]);
 			return;
@@ -535,7 +582,8 @@ int main(int argc, char *argv[])
 	ksft_print_header();
 	ksft_set_plan(NR_CASES);
 	for (c = 0; c < NR_CASES; c++) {
-		if (c == C_NPF && !kvm_cpu_has(X86_FEATURE_NPT))
+		if ((c == C_NPF || c == C_NPF_EMULATED) &&
+		    !kvm_cpu_has(X86_FEATURE_NPT))
 			ksft_test_result_skip("%s: L1 has no NPT\n", case_name[c]);
 		else
 			test_case(c);

@@ -68,7 +68,6 @@
 #define PG_DATA			1
 #define TEST_GVA		(TEST_SLOT_GPA + PG_P * PAGE_SIZE)
 
-
 #define P_MARKER		0x5050505050505050UL
 
 #define STEADY_RTS		20

@@ -122,14 +122,20 @@ static void l2_npf(void)
 	vmmcall();
 }
 
-static void l2_npf_emulated(void)
+/* OUTSB of one byte at @src to a port L1 leaves to L0, which emulates it. */
+static void l2_outsb_from(u64 src)
 {
-	u64 src = L2_HOLE, count = 1;
+	u64 count = 1;
 
 	asm volatile("rep outsb" : "+S"(src), "+c"(count) : "d"(PORT_L0)
 		     : "memory");
 	WRITE_ONCE(l2_step, 1);
 	vmmcall();
+}
+
+static void l2_npf_emulated(void)
+{
+	l2_outsb_from(L2_HOLE);
 }
 
 static void l2_ioio(void)
@@ -161,12 +167,7 @@ static void l2_pf(void)
 
 static void l2_pf_emulated(void)
 {
-	u64 src = UNMAPPED_GVA, count = 1;
-
-	asm volatile("rep outsb" : "+S"(src), "+c"(count) : "d"(PORT_L0)
-		     : "memory");
-	WRITE_ONCE(l2_step, 1);
-	vmmcall();
+	l2_outsb_from(UNMAPPED_GVA);
 }
 
 static void l2_nmi(void)

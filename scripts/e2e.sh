@@ -412,6 +412,12 @@ while IFS=$tab read -r name limit cmd; do
 	to=0
 	if [ "$t" -ge "$limit" ] && { [ $rc -eq 143 ] || [ $rc -eq 137 ]; }; then
 		to=1
+		# What the test's processes are stuck in, for the log:
+		# blocked tasks and each CPU's backtrace.  Not a splat.
+		mark "E2E-DUMP-BEGIN $name"
+		echo w >/proc/sysrq-trigger
+		echo l >/proc/sysrq-trigger
+		mark "E2E-DUMP-END $name"
 		# busybox timeout signals only its child: what the test
 		# forked (VMs whose vCPUs keep running) would slow down
 		# every test after it.  As init, kill everything else.
@@ -499,6 +505,9 @@ splats() {
 	awk -v re="$SPLAT_RE" '
 		/E2E-BEGIN / { sub(/.*E2E-BEGIN /, ""); cur = $1; next }
 		/E2E-END / { cur = ""; next }
+		/E2E-DUMP-BEGIN / { dump = 1; next }
+		/E2E-DUMP-END / { dump = 0; next }
+		dump { next }
 		$0 ~ re {
 			t = cur == "" ? "-" : cur
 			if (!(t in seen)) {

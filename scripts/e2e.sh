@@ -415,8 +415,10 @@ while IFS=$tab read -r name limit cmd; do
 		# What the test's processes are stuck in, for the log:
 		# blocked tasks and each CPU's backtrace.  Not a splat.
 		mark "E2E-DUMP-BEGIN $name"
-		echo w >/proc/sysrq-trigger
-		echo l >/proc/sysrq-trigger
+		if [ -w /proc/sysrq-trigger ]; then
+			echo w >/proc/sysrq-trigger
+			echo l >/proc/sysrq-trigger
+		fi
 		mark "E2E-DUMP-END $name"
 		# busybox timeout signals only its child: what the test
 		# forked (VMs whose vCPUs keep running) would slow down

@@ -33,6 +33,17 @@
 #                     limits in scripts/e2e-timeouts.txt
 #   E2E_QEMU_TIMEOUT  limit of the whole boot in seconds (default: the sum
 #                     of the per-test limits plus 600)
+#   E2E_IDLE          seconds without a line from the guest after which it
+#                     counts as hung and QEMU is stopped (120; init prints
+#                     a line every 20 s)
+#   E2E_REBOOTS       how many times a model's run boots again after a boot
+#                     that stopped inside a test, to run the tests after it
+#                     (3)
+#   E2E_CRASH_IN      name of a test: crash the guest kernel (sysrq c)
+#                     where that test would run, once, to check the
+#                     harness's handling of a boot that stops
+#   E2E_HANG_IN       the same, but the guest falls silent (every process
+#                     but init stopped), as a guest whose CPUs hang does
 #   E2E_APPEND        more kernel command line
 #   E2E_MEM           guest RAM (default: 4G)
 #   E2E_NAME          prefix of the tree and build directories (e2e)
@@ -88,6 +99,7 @@ TIMEOUT=${E2E_TIMEOUT:-300}
 # the RAM below the PCI hole ends in a partial 64-page chunk of the idle
 # page bitmap, which access_tracking_perf_test cannot read.
 MEM=${E2E_MEM:-4G}
+SMP=2
 XFAIL_LIST=$PROJ/scripts/e2e-xfail.txt
 TIMEOUT_LIST=$PROJ/scripts/e2e-timeouts.txt
 KVMST=tools/testing/selftests/kvm
@@ -401,6 +413,12 @@ vgif=0
 case " $flags " in *" vgif "*) vgif=1 ;; esac
 mark "E2E-CPU vgif=$vgif kvm_amd.vgif=$(cat /sys/module/kvm_amd/parameters/vgif 2>/dev/null)"
 echo "E2E-CPUFLAGS $flags" >&3
+# A sign of life on the console every 20 s, so that the host can tell
+# a guest whose CPUs all hang (it then prints nothing) from a quiet test.
+alive() {
+	while sleep 20; do echo E2E-ALIVE >/dev/kmsg; done &
+}
+alive
 tab=$(printf '\t')
 cd /kvm
 while IFS=$tab read -r name limit cmd; do
@@ -425,6 +443,7 @@ while IFS=$tab read -r name limit cmd; do
 		# every test after it.  As init, kill everything else.
 		kill -9 -1 2>/dev/null
 		sleep 2
+		alive
 	fi
 	mark "E2E-END $name rc=$rc secs=$t timeout=$to"
 done </e2e/cmds
@@ -465,15 +484,19 @@ boot() {
 	local cmds=$1 total idle last=0 now size qpid rc=0 t0=$SECONDS
 	local kernel=$BUILD/kernel/arch/x86/boot/bzImage
 
+	STOP=
+
 	[ -f "$kernel" ] ||
 		die "no kernel in $BUILD: run 'scripts/e2e.sh build KERNEL=$KERNEL' first"
 	total=$(awk -F'\t' '{ s += $2 + 15 } END { print s + 600 }' "$cmds")
 	total=${E2E_QEMU_TIMEOUT:-$total}
-	idle=$(awk -F'\t' '$2 > m { m = $2 } END { print m + 120 }' "$cmds")
+	# init prints E2E-ALIVE every 20 s: 120 s of silence is a hung guest.
+	idle=${E2E_IDLE:-120}
 	rm -f "$RUN/console.log" "$RUN/output.log"
 	log "booting $kernel on -cpu $CPU (limit ${total} s; log: $RUN/console.log)"
-	qemu-system-x86_64 -accel tcg -cpu "$CPU" -smp 2 -m "$MEM" -no-reboot \
-		-display none -monitor none -nodefaults \
+	qemu-system-x86_64 -accel tcg -cpu "$CPU" -smp "$SMP" -m "$MEM" -no-reboot \
+		-display none -nodefaults \
+		-monitor "unix:$RUN/monitor.sock,server=on,wait=off" \
 		-serial "file:$RUN/console.log" -serial "file:$RUN/output.log" \
 		-kernel "$kernel" -initrd "$BUILD/initramfs.cpio" \
 		-append "console=ttyS0 kvm_amd.nested=1 panic=-1 printk.devkmsg=on ${E2E_APPEND:-}" \
@@ -487,8 +510,14 @@ boot() {
 			lastsize=$size
 			last=$now
 		fi
-		if [ $((now - t0)) -ge "$total" ] || [ $((now - last)) -ge "$idle" ]; then
-			log "QEMU stopped after $((now - t0)) s ($([ $((now - t0)) -ge "$total" ] && echo "limit of $total s" || echo "no output for $idle s"))"
+		if [ $((now - t0)) -ge "$total" ]; then
+			STOP="QEMU stopped at the limit of $total s"
+		elif [ $((now - last)) -ge "$idle" ]; then
+			STOP="guest hung: no output for $idle s, QEMU stopped"
+		fi
+		if [ -n "$STOP" ]; then
+			log "$STOP, after $((now - t0)) s"
+			cpu_state
 			kill "$qpid" 2>/dev/null || true
 			rc=1
 			break
@@ -498,8 +527,42 @@ boot() {
 	tr -d '\r' <"$RUN/console.log" >"$RUN/console.log.tmp" &&
 		mv "$RUN/console.log.tmp" "$RUN/console.log"
 	log "boot took $((SECONDS - t0)) s"
-	grep -q 'E2E-DONE' "$RUN/output.log" || rc=1
+	if ! grep -q 'E2E-DONE' "$RUN/output.log"; then
+		rc=1
+		if [ -z "$STOP" ]; then
+			STOP="the guest stopped: $(panic_line)"
+		fi
+		# What the console said last, for logs that keep only stdout
+		# and stderr (CI).
+		log "the boot did not complete ($STOP); the console's last lines:"
+		tail -n 25 "$RUN/console.log" | sed 's/^/e2e: | /' >&2
+	fi
 	return $rc
+}
+
+# cpu_state: what the guest's CPUs are doing, through QEMU's monitor,
+# on stderr (one line per CPU) and, all of it, added to $RUN/cpus.txt.
+cpu_state() {
+	local raw=$RUN/cpus.boot.txt
+
+	[ -S "$RUN/monitor.sock" ] || return 0
+	log "the guest's CPUs (registers and local APIC: $RUN/cpus.txt):"
+	python3 "$PROJ/scripts/e2e-monitor.py" "$RUN/monitor.sock" "$SMP" "$raw" 2>&1 |
+		sed 's/^/e2e: | /' >&2 || true
+	if [ -f "$raw" ]; then
+		cat "$raw" >>"$RUN/cpus.txt"
+		rm -f "$raw"
+	fi
+}
+
+# The first line of a kernel panic or of a reboot the kernel did by
+# itself, or "QEMU exited".
+panic_line() {
+	local l
+
+	l=$(grep -a -m1 -E 'Kernel panic|reboot: ' "$RUN/console.log" |
+		sed 's/^\[ *[0-9.]*\] //' || true)
+	echo "${l:-QEMU exited}"
 }
 
 # Splats on the console: "test<TAB>first line", test "-" outside tests.
@@ -507,6 +570,7 @@ splats() {
 	awk -v re="$SPLAT_RE" '
 		/E2E-BEGIN / { sub(/.*E2E-BEGIN /, ""); cur = $1; next }
 		/E2E-END / { cur = ""; next }
+		/^E2E-REBOOT$/ { cur = ""; dump = 0; next }
 		/E2E-DUMP-BEGIN / { dump = 1; next }
 		/E2E-DUMP-END / { dump = 0; next }
 		dump { next }
@@ -601,7 +665,7 @@ check_cpu() {
 	local line vgif kvm want tsc
 
 	line=$(grep -a -m1 '^E2E-CPU ' "$RUN/output.log" | tr -d '\r' || true)
-	sed -n 's/^E2E-CPUFLAGS //p' "$RUN/output.log" | tr -d '\r' |
+	sed -n 's/^E2E-CPUFLAGS //p' "$RUN/output.log" | head -n 1 | tr -d '\r' |
 		tr ' ' '\n' | sort >"$RUN/cpuflags.txt"
 	if [ -z "$line" ]; then
 		echo "e2e $KERNEL [$CPU]: -cpu $CPU, the guest did not report its CPU"
@@ -614,8 +678,21 @@ check_cpu() {
 		"kvm_amd.vgif=${kvm:-?}, $(grep -c . "$RUN/cpuflags.txt") CPU flags"
 	# Built-in KVM takes the TSC rate of the early calibration, which
 	# under TCG can be off; then the clock tests fail (e2e-xfail.txt).
-	tsc=$(sed -n -E 's/.*tsc: (Detected|Refined TSC clocksource calibration:) ([0-9.]+ MHz).*/\2/p' \
-		"$RUN/console.log" | paste -sd/ -)
+	# One "early/refined" pair per boot (run_model), ";" between boots.
+	tsc=$(awk '
+		function flush() {
+			if (cur != "")
+				out = out (out == "" ? "" : "; ") cur
+			cur = ""
+		}
+		/^E2E-REBOOT$/ { flush(); next }
+		match($0, /tsc: (Detected|Refined TSC clocksource calibration:) [0-9.]+ MHz/) {
+			v = substr($0, RSTART, RLENGTH)
+			sub(/ MHz$/, "", v)
+			sub(/.* /, "", v)
+			cur = cur (cur == "" ? "" : "/") v " MHz"
+		}
+		END { flush(); print out }' "$RUN/console.log")
 	echo "e2e $KERNEL [$CPU]: TSC ${tsc:-?} (early/refined)$(grep -q 'user requested TSC rate below hardware speed' "$RUN/console.log" &&
 		echo ", KVM's default TSC rate is the early one: clock tests may fail")"
 	want=${VGIF_OF[$CPU]:-}
@@ -631,7 +708,7 @@ TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0 TOTAL_XFAIL=0
 report() {
 	local tests=("$@") n rc secs to out reason x xreason xre splat
 	local pass=0 fail=0 skip=0 xf=0 status=0
-	declare -A res splat_of
+	declare -A res splat_of stopped
 
 	while read -r n rc secs to; do
 		res[$n]="$rc $secs $to"
@@ -639,6 +716,9 @@ report() {
 	while IFS=$'\t' read -r n splat; do
 		splat_of[$n]=$splat
 	done < <(splats)
+	while IFS=$'\t' read -r n reason; do
+		stopped[$n]=$reason
+	done < <(cat "$RUN/stopped.txt" 2>/dev/null)
 
 	rm -f "$RUN/times.txt"
 	for n in "${tests[@]}"; do
@@ -647,13 +727,21 @@ report() {
 		xreason=${x%%$'\t'*}
 		xre=${x#*$'\t'}
 		if [ -z "${res[$n]:-}" ]; then
-			if [ -f "$out" ]; then
-				reason="did not finish: kernel crash or QEMU stopped"
+			if [ -n "${stopped[$n]:-}" ]; then
+				reason="did not finish: ${stopped[$n]}"
+			elif [ -f "$out" ]; then
+				reason="did not finish"
 			else
 				reason="not run"
 			fi
-			result FAIL "$n" "$reason"
-			fail=$((fail + 1))
+			if [ -f "$out" ] && [ -n "$x" ] &&
+			   grep -q -E -- "$xre" <<<"$reason"; then
+				result XFAIL "$n" "$xreason"
+				xf=$((xf + 1))
+			else
+				result FAIL "$n" "$reason"
+				fail=$((fail + 1))
+			fi
 			continue
 		fi
 		read -r rc secs to <<<"${res[$n]}"
@@ -711,6 +799,81 @@ gcov_data() {
 		return 1
 	fi
 	log "coverage data of -cpu $CPU: $RUN/gcda.tar.gz ($(tar -tzf "$RUN/gcda.tar.gz" | grep -c '\.gcda$') files)"
+}
+
+# cmds_of TEST...: the command list (make_initramfs) that runs TEST...,
+# then, with E2E_GCOV=1, copies the coverage data out.
+cmds_of() {
+	local n a
+
+	for n in "$@"; do
+		a=$(args_of "$n")
+		if [ "$n" = "${E2E_CRASH_IN:-}" ]; then
+			printf '%s\t%s\t%s\n' "$n" 60 "echo c >/proc/sysrq-trigger"
+			continue
+		fi
+		if [ "$n" = "${E2E_HANG_IN:-}" ]; then
+			printf '%s\t%s\t%s\n' "$n" 60 "kill -STOP -1; sleep 3600"
+			continue
+		fi
+		printf '%s\t%s\t%s\n' "$n" "$(limit_of "$n")" "exec /kvm/$n${a:+ $a}"
+	done
+	if [ "$GCOV" = 1 ]; then
+		printf '%s\t%s\t%s\n' e2e-gcov 600 "exec /e2e/gcov-dump"
+	fi
+}
+
+# run_model TEST...: run the tests on $CPU, in as many boots as it takes.
+# A boot that stops inside a test (a guest that hangs, a kernel that
+# panics) is followed by one that starts at the next test, up to
+# E2E_REBOOTS (3) more boots per model; $RUN/stopped.txt gets "test<TAB>
+# why the boot stopped".  The logs of the boots end up one after the
+# other in $RUN/console.log and $RUN/output.log, each after the first
+# behind an "E2E-REBOOT" line.  Returns non-zero if a boot stopped
+# outside the tests; a test a boot stopped in, and the tests left unrun,
+# fail in the report.
+# Coverage data (E2E_GCOV=1) is that of the last boot only.
+run_model() {
+	local left=("$@") boots=0 last i rc=0
+
+	: >"$RUN/stopped.txt"
+	rm -f "$RUN/cpus.txt"
+	: >"$RUN/console.all"
+	: >"$RUN/output.all"
+	while :; do
+		cmds_of "${left[@]}" >"$BUILD/cmds"
+		make_initramfs "$BUILD/cmds"
+		boots=$((boots + 1))
+		boot "$BUILD/cmds" || true
+		cat "$RUN/console.log" >>"$RUN/console.all"
+		cat "$RUN/output.log" >>"$RUN/output.all"
+		grep -q 'E2E-DONE' "$RUN/output.log" && break
+		# The test the boot stopped in: the last one begun, if it
+		# did not end.
+		last=$(awk '{ sub(/\r$/, "") }
+			/^E2E-BEGIN / { n = $2 } /^E2E-END / { n = "" }
+			END { print n }' "$RUN/output.log")
+		if [ -z "$last" ]; then
+			log "the boot on -cpu $CPU stopped outside the tests"
+			rc=1
+			break
+		fi
+		printf '%s\t%s\n' "$last" "$STOP" >>"$RUN/stopped.txt"
+		for i in "${!left[@]}"; do
+			[ "${left[i]}" = "$last" ] && break
+		done
+		left=("${left[@]:i+1}")
+		[ ${#left[@]} -gt 0 ] || break
+		if [ "$boots" -gt "${E2E_REBOOTS:-3}" ]; then
+			log "the boots on -cpu $CPU stopped $boots times: not booting again"
+			break
+		fi
+		log "booting -cpu $CPU again for the ${#left[@]} tests after $last"
+		echo E2E-REBOOT | tee -a "$RUN/console.all" >>"$RUN/output.all"
+	done
+	mv "$RUN/console.all" "$RUN/console.log"
+	mv "$RUN/output.all" "$RUN/output.log"
+	return $rc
 }
 
 selected_tests() {
@@ -775,25 +938,15 @@ run)
 	t0=$SECONDS
 	build
 	mapfile -t tests < <(selected_tests)
-	for n in "${tests[@]}"; do
-		a=$(args_of "$n")
-		printf '%s\t%s\t%s\n' "$n" "$(limit_of "$n")" "exec /kvm/$n${a:+ $a}"
-	done >"$BUILD/cmds"
-	if [ "$GCOV" = 1 ]; then
-		printf '%s\t%s\t%s\n' e2e-gcov 600 "exec /e2e/gcov-dump" >>"$BUILD/cmds"
-	fi
-	make_initramfs "$BUILD/cmds"
 	rc=0
 	for cpu in "${CPUS[@]}"; do
 		use_cpu "$cpu"
-		brc=0
-		boot "$BUILD/cmds" || brc=$?
+		run_model "${tests[@]}" || rc=1
 		check_cpu || rc=1
 		report "${tests[@]}" || rc=1
 		if [ "$GCOV" = 1 ]; then
 			gcov_data || rc=1
 		fi
-		[ "$brc" -eq 0 ] || { log "the boot on -cpu $CPU did not complete (see $RUN/console.log)"; rc=1; }
 		log "logs of -cpu $CPU: $RUN/console.log, $RUN/output.log, $RUN/out/"
 	done
 	echo "e2e $KERNEL: $TOTAL_PASS passed, $TOTAL_FAIL failed, $TOTAL_SKIP skipped, $TOTAL_XFAIL expected failures"

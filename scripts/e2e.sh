@@ -926,6 +926,7 @@ boot)
 		printf '%s\t%s\t%s\n' "$i" "$TIMEOUT" "$c"
 	done <<<"$CMDS" >"$BUILD/cmds"
 	make_initramfs "$BUILD/cmds"
+	rm -f "$RUN/cpus.txt"
 	rc=0
 	boot "$BUILD/cmds" || rc=$?
 	cat "$RUN/output.log"

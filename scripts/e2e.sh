@@ -45,6 +45,8 @@
 #   E2E_HANG_IN       the same, but the guest falls silent (every process
 #                     but init stopped), as a guest whose CPUs hang does
 #   E2E_APPEND        more kernel command line
+#   E2E_QEMU_ARGS     more QEMU arguments (split at spaces), e.g. "-d int
+#                     -D /tmp/qemu-int.log" to log what the CPUs take
 #   E2E_MEM           guest RAM (default: 4G)
 #   E2E_NAME          prefix of the tree and build directories (e2e)
 #   E2E_EXTRA_PATCHES layer: more patches (paths, space-separated) applied
@@ -492,6 +494,8 @@ boot() {
 	total=${E2E_QEMU_TIMEOUT:-$total}
 	# init prints E2E-ALIVE every 20 s: 120 s of silence is a hung guest.
 	idle=${E2E_IDLE:-120}
+	local qemu_args=()
+	read -r -a qemu_args <<<"${E2E_QEMU_ARGS:-}"
 	rm -f "$RUN/console.log" "$RUN/output.log"
 	log "booting $kernel on -cpu $CPU (limit ${total} s; log: $RUN/console.log)"
 	qemu-system-x86_64 -accel tcg -cpu "$CPU" -smp "$SMP" -m "$MEM" -no-reboot \
@@ -500,6 +504,7 @@ boot() {
 		-serial "file:$RUN/console.log" -serial "file:$RUN/output.log" \
 		-kernel "$kernel" -initrd "$BUILD/initramfs.cpio" \
 		-append "console=ttyS0 kvm_amd.nested=1 panic=-1 printk.devkmsg=on ${E2E_APPEND:-}" \
+		"${qemu_args[@]}" \
 		</dev/null >"$RUN/qemu.log" 2>&1 &
 	qpid=$!
 	while kill -0 "$qpid" 2>/dev/null; do

@@ -873,7 +873,7 @@ run_model() {
 			log "the boots on -cpu $CPU stopped $boots times: not booting again"
 			break
 		fi
-		log "booting -cpu $CPU again for the ${#left[@]} tests after $last"
+		log "booting -cpu $CPU again for the tests after $last (${#left[@]} left)"
 		echo E2E-REBOOT | tee -a "$RUN/console.all" >>"$RUN/output.all"
 	done
 	mv "$RUN/console.all" "$RUN/console.log"

@@ -721,9 +721,11 @@ report() {
 	while IFS=$'\t' read -r n splat; do
 		splat_of[$n]=$splat
 	done < <(splats)
-	while IFS=$'\t' read -r n reason; do
-		stopped[$n]=$reason
-	done < <(cat "$RUN/stopped.txt" 2>/dev/null)
+	if [ -f "$RUN/stopped.txt" ]; then
+		while IFS=$'\t' read -r n reason; do
+			stopped[$n]=$reason
+		done <"$RUN/stopped.txt"
+	fi
 
 	rm -f "$RUN/times.txt"
 	for n in "${tests[@]}"; do
@@ -809,19 +811,17 @@ gcov_data() {
 # cmds_of TEST...: the command list (make_initramfs) that runs TEST...,
 # then, with E2E_GCOV=1, copies the coverage data out.
 cmds_of() {
-	local n a
+	local n a limit cmd
 
 	for n in "$@"; do
 		a=$(args_of "$n")
+		limit=$(limit_of "$n") cmd="exec /kvm/$n${a:+ $a}"
 		if [ "$n" = "${E2E_CRASH_IN:-}" ]; then
-			printf '%s\t%s\t%s\n' "$n" 60 "echo c >/proc/sysrq-trigger"
-			continue
+			limit=60 cmd="echo c >/proc/sysrq-trigger"
+		elif [ "$n" = "${E2E_HANG_IN:-}" ]; then
+			limit=60 cmd="kill -STOP -1; sleep 3600"
 		fi
-		if [ "$n" = "${E2E_HANG_IN:-}" ]; then
-			printf '%s\t%s\t%s\n' "$n" 60 "kill -STOP -1; sleep 3600"
-			continue
-		fi
-		printf '%s\t%s\t%s\n' "$n" "$(limit_of "$n")" "exec /kvm/$n${a:+ $a}"
+		printf '%s\t%s\t%s\n' "$n" "$limit" "$cmd"
 	done
 	if [ "$GCOV" = 1 ]; then
 		printf '%s\t%s\t%s\n' e2e-gcov 600 "exec /e2e/gcov-dump"

@@ -26,6 +26,8 @@ import enum
 import re
 from typing import Dict, Iterable, List, Optional
 
+from e2e_model import Model, VENDOR_ID
+
 SPLAT_RE = re.compile(
     r'WARNING:|BUG:|Oops|possible circular locking|inconsistent lock state|'
     r'possible recursive locking|suspicious RCU usage|'
@@ -387,3 +389,81 @@ def judge_all(log: GuestLog, tests: List[str], model: str,
     """The verdicts on TESTS, in order, on MODEL."""
     return [judge(log.tests.get(n), n, model, xfail_for(xfails, n, model))
             for n in tests]
+
+
+# What the report calls the CPU flags that models expect.
+FLAG_TITLE = {'vgif': 'vGIF'}
+
+
+def check_expectations(log: GuestLog, model: Model, what: str) -> List[str]:
+    """What the guest reported of its CPU that MODEL (named WHAT in
+    messages) says it must not: its vendor, CPU flags (1: present, 0:
+    absent) and module parameters ("kvm_intel.ept": value)."""
+    if log.cpu is None:
+        return []
+    problems = []
+    vendor = log.cpu.get('vendor')
+    if vendor is not None and vendor != VENDOR_ID[model.vendor]:
+        problems.append(f'the CPU vendor should be {VENDOR_ID[model.vendor]} '
+                        f'under {what}, is {vendor or "?"}')
+    for key, want in model.expect.items():
+        if '.' in key:
+            got = log.cpu.get(key, '')
+            if got != str(want):
+                problems.append(f'{key} should be {want} under {what}, is '
+                                f'{got or "?"}')
+            continue
+        if (key in log.cpuflags) != bool(want):
+            problems.append(f'{FLAG_TITLE.get(key, "CPU flag " + key)} should '
+                            f'be {"present" if want else "absent"} under '
+                            f'{what}')
+    return problems
+
+
+@dataclass
+class ModelResult:
+    """The outcome of a model's run.
+
+    model, emulator: the model's and its emulator's names
+    what:     the model as the report names it ("-cpu EPYC")
+    log:      what the guest wrote
+    results:  the verdict on each test
+    problems: what fails the run besides the tests: expectations of the
+              model that do not hold
+    """
+    model: Model
+    what: str
+    log: GuestLog
+    results: List[Result]
+    problems: List[str]
+
+    def count(self, *statuses: Status) -> int:
+        """How many tests ended with one of STATUSES."""
+        return sum(r.status in statuses for r in self.results)
+
+    def run_problems(self) -> List[str]:
+        """What fails the run besides the tests: the model's expectations
+        that do not hold, a guest that did not report its CPU, a kernel
+        splat or a stopped boot outside the tests."""
+        return (self.problems +
+                (['the guest did not report its CPU']
+                 if self.log.cpu is None else []) +
+                ([f'kernel splat outside the tests: {self.log.splat_outside}']
+                 if self.log.splat_outside else []) +
+                [f'a boot stopped outside the tests: {s.reason}'
+                 for s in self.log.stops if not s.test])
+
+    def ok(self) -> bool:
+        """No test failed or passed unexpectedly, at least one ran, and
+        nothing else failed the run (run_problems())."""
+        return (self.count(Status.FAIL, Status.XPASS) == 0 and
+                self.count(Status.PASS, Status.SKIP, Status.XFAIL) > 0 and
+                not self.run_problems())
+
+
+def judge_model(log: GuestLog, tests: List[str], model: Model, what: str,
+                xfails: List[Xfail]) -> ModelResult:
+    """The outcome of TESTS on MODEL (named WHAT) from its guest's LOG."""
+    return ModelResult(model, what, log,
+                       judge_all(log, tests, model.name, xfails),
+                       check_expectations(log, model, what))

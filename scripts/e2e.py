@@ -45,10 +45,13 @@ import tarfile
 import time
 from typing import Dict, List, Optional, Sequence
 
+import e2e_bench
+import e2e_coverage
 import e2e_emulator
 from e2e_emulator import Cmd, Limits
 from e2e_kernel import PROJ, BuildError, KernelTree
 import e2e_model
+import e2e_mutants
 import e2e_parser
 import e2e_report
 from e2e_report import log
@@ -534,6 +537,9 @@ def main(argv: Sequence[str]) -> int:
     p = sub.add_parser('tree', help='prepare the source tree, print its path')
     add_tree_opts(p)
     p.set_defaults(handler=tree_handler)
+
+    for module in (e2e_bench, e2e_coverage, e2e_mutants):
+        module.add_parser(sub, env)
 
     args = parser.parse_args(massage_argv(argv))
     try:

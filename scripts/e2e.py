@@ -39,6 +39,7 @@ import binascii
 import io
 import os
 import re
+import signal
 import subprocess
 import sys
 import tarfile
@@ -501,8 +502,15 @@ def run_handler(args: argparse.Namespace) -> int:
     return 0 if gcov_ok and all(r.ok() for r in results) else 1
 
 
+def interrupted(signum: int, frame: object) -> None:
+    """SIGTERM: stop as on ^C, the emulator with it."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str]) -> int:
     """Parse the command line and run the subcommand."""
+    # Before the options, whose defaults come from the environment.
+    argv = massage_argv(argv)
     parser = argparse.ArgumentParser(
         prog='scripts/e2e.py',
         description='Runs KVM\'s x86_64 selftests in a 6.12 kernel booted '
@@ -541,12 +549,16 @@ def main(argv: Sequence[str]) -> int:
     for module in (e2e_bench, e2e_coverage, e2e_mutants):
         module.add_parser(sub, env)
 
-    args = parser.parse_args(massage_argv(argv))
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, interrupted)
     try:
         return args.handler(args)
     except (Error, BuildError, e2e_model.ModelError) as e:
         print(f'e2e: error: {e}', file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print('e2e: interrupted', file=sys.stderr)
+        return 130
 
 
 if __name__ == '__main__':

@@ -446,49 +446,52 @@ def boot(emu: Emulator, initrd: str, cmds: List[Cmd],
         total = sum(host_limit.get(c.name, 0) + 15 for c in cmds) + 600
     log(f'booting {emu.kernel} on {emu.describe()} (limit {total:.0f} s; '
         f'log: {emu.console})')
+    # init's sign of life comes every 20 s of the guest's time.
+    idle = limits.idle * emu.model.time_scale
+    stop: Optional[Stop] = None
     t0 = time.monotonic()
     emu.start(initrd)
     watch = BootWatch(emu, progress)
-    # init's sign of life comes every 20 s of the guest's time.
-    idle = limits.idle * emu.model.time_scale
     last_size, last_change = -1, t0
-    stop: Optional[Stop] = None
-    while emu.running():
-        time.sleep(limits.poll)
-        now = time.monotonic()
-        watch.scan(now)
-        size = watch.size()
-        if size != last_size:
-            last_size, last_change = size, now
-        cur = watch.cur
-        if watch.ending() is not None:
-            # Whether or not the emulator exits by itself.
-            if now - watch.ending() >= limits.linger:
-                emu.stop()
-            continue
-        if watch.booted > 1:
-            stop = Stop(cur, 'the guest stopped: it rebooted')
-        elif now - t0 >= total:
-            stop = Stop(cur, f'{emu.title} stopped at the limit of '
-                        f'{total:.0f} s')
-        elif now - last_change >= idle:
-            # Before a test's limit: a silent guest is a hung one.
-            stop = Stop(cur, f'guest hung: no output for {idle:.0f} s, '
-                        f'{emu.title} stopped')
-        elif cur in host_limit and now - watch.began >= host_limit[cur]:
-            stop = Stop(cur, f'{cur} ran past its limit of '
-                        f'{host_limit[cur]:.0f} s, {emu.title} stopped',
-                        timeout=True, secs=int(now - watch.began))
-        if stop is not None:
-            log(f'{stop.reason}, after {now - t0:.0f} s')
-            state = emu.dump_state() if watch.booted <= 1 else []
-            if state:
-                log("the guest's CPUs (registers and local APIC: "
-                    f'{os.path.join(emu.run_dir, "cpus.txt")}):')
-                for line in state:
-                    log('| ' + line)
-            break
-    emu.stop()
+    try:
+        while emu.running():
+            time.sleep(limits.poll)
+            now = time.monotonic()
+            watch.scan(now)
+            size = watch.size()
+            if size != last_size:
+                last_size, last_change = size, now
+            cur = watch.cur
+            if watch.ending() is not None:
+                # Whether or not the emulator exits by itself.
+                if now - watch.ending() >= limits.linger:
+                    emu.stop()
+                continue
+            if watch.booted > 1:
+                stop = Stop(cur, 'the guest stopped: it rebooted')
+            elif now - t0 >= total:
+                stop = Stop(cur, f'{emu.title} stopped at the limit of '
+                            f'{total:.0f} s')
+            elif now - last_change >= idle:
+                # Before a test's limit: a silent guest is a hung one.
+                stop = Stop(cur, f'guest hung: no output for {idle:.0f} s, '
+                            f'{emu.title} stopped')
+            elif cur in host_limit and now - watch.began >= host_limit[cur]:
+                stop = Stop(cur, f'{cur} ran past its limit of '
+                            f'{host_limit[cur]:.0f} s, {emu.title} stopped',
+                            timeout=True, secs=int(now - watch.began))
+            if stop is not None:
+                log(f'{stop.reason}, after {now - t0:.0f} s')
+                state = emu.dump_state() if watch.booted <= 1 else []
+                if state:
+                    log("the guest's CPUs (registers and local APIC: "
+                        f'{os.path.join(emu.run_dir, "cpus.txt")}):')
+                    for line in state:
+                        log('| ' + line)
+                break
+    finally:
+        # Also when the host's run is interrupted.
+        emu.stop()
     watch.scan(time.monotonic())
     console = _read(emu.console).replace('\r', '')
     with open(emu.console, 'w') as f:

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The project's test command: KUnit on UML and on x86_64, the style
-# gates, a short fuzzing pass over the nested-state parsers, then the
-# layer kernel end to end: KVM's selftests (the quick set)
-# under QEMU with the patch series applied, once on -cpu EPYC and once on
-# -cpu max (E2E_CPUS of scripts/e2e.sh), and the series' W=1/sparse
-# comparison with the stock kernel.  Ends with one line "N passed, N
+# gates, a short fuzzing pass over the nested-state parsers, the unit
+# tests of the e2e runner, then the layer kernel end to end: KVM's
+# selftests (the quick set) under QEMU with the patch series applied,
+# once per CPU model of scripts/e2e_models/ (scripts/e2e.py), and the
+# series' W=1/sparse comparison with the stock kernel.  Ends with one line "N passed, N
 # failed, N skipped" summed over the KUnit and e2e runs, and exits
 # non-zero naming every step that failed.
 
@@ -15,7 +15,7 @@ set -uo pipefail
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${NESTED_CACHE:-$HOME/.cache/nested}
 mkdir -p "$CACHE"
-cd "$PROJ"
+cd "$PROJ" || exit 1
 
 "$PROJ/scripts/ktree.sh" deps || exit 1
 
@@ -45,7 +45,8 @@ step kunit-um scripts/kunit.sh um
 step kunit-x86_64 scripts/kunit.sh x86_64
 step lint scripts/lint.sh
 step fuzz-smoke scripts/fuzz.sh smoke
-step e2e-layer scripts/e2e.sh run KERNEL=layer E2E_QUICK=1
+step e2e-tool python3 scripts/e2e_tool_test.py
+step e2e-layer scripts/e2e.py run --kernel layer --quick
 step kvm-lint scripts/kvm-lint.sh
 
 echo "check: $((SECONDS - start)) s"

@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
 #
 # The guest's coverage data (E2E_GCOV=1), as a gzipped tar in base64 on
 # standard output: scripts/e2e_kernel.py packs this as /e2e/gcov-dump and

@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
 #
 # /init of the end-to-end initramfs (scripts/e2e_kernel.py packs it with
 # busybox, the selftests in /kvm and the command list /e2e/cmds).

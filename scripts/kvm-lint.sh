@@ -8,7 +8,7 @@
 #
 # Usage: scripts/kvm-lint.sh
 #
-# Both e2e kernels are built first if needed (scripts/e2e.sh build).
+# Both e2e kernels are built first if needed (scripts/e2e.py build).
 # Prints the counts and every warning the layer tree adds; exits non-zero
 # if there is one.
 
@@ -33,8 +33,9 @@ log() {
 warnings() {
 	local out=$CACHE/build/$NAME-$1/kernel log=$OUT/$1.log
 
-	[ -f "$out/.config" ] && [ -e "$out/source" ] ||
-		"$PROJ/scripts/e2e.sh" build KERNEL="$1" >&2
+	if [ ! -f "$out/.config" ] || [ ! -e "$out/source" ]; then
+		"$PROJ/scripts/e2e.py" build --kernel "$1" >&2
+	fi
 	log "W=1 C=2 arch/x86/kvm/ of the $1 kernel (log: $log)"
 	make -C "$out" -j"$JOBS" W=1 C=2 arch/x86/kvm/ >"$log" 2>&1 ||
 		{ tail -n 20 "$log" >&2; die "build of arch/x86/kvm/ failed"; }

@@ -26,17 +26,18 @@ SUITE	?=
 KERNEL	?= layer
 TESTS	?=
 QUICK	?= 0
-CPUS	?= EPYC max
+CPUS	?=
 
 RUNS	?= 5
 ROUND_TRIPS ?= 100000
 
 .PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
-	e2e-bench e2e-coverage e2e-mutants kvm-lint fuzz fuzz-smoke clean
+	e2e-bench e2e-coverage e2e-mutants e2e-tool kvm-lint fuzz fuzz-smoke clean
 
 help:
 	@echo 'Targets:'
-	@echo '  check      the test command: kunit, kunit-x86, lint, e2e QUICK=1, kvm-lint;'
+	@echo '  check      the test command: kunit, kunit-x86, lint, e2e-tool, e2e QUICK=1,'
+	@echo '             kvm-lint;'
 	@echo '             one summary line'
 	@echo '  kunit      KUnit suites on UML (SUITE=glob to pick suites)'
 	@echo '  kunit-x86  KUnit suites on x86_64 under QEMU, 2 vCPUs'
@@ -45,16 +46,17 @@ help:
 	@echo '  mutants    apply each mutant of scripts/mutants.txt, expect a failing test'
 	@echo '  e2e        boot a 6.12 kernel under QEMU TCG and run the KVM x86_64'
 	@echo '             selftests in it (KERNEL=layer|stock, TESTS="a b" for a subset,'
-	@echo '             QUICK=1 without the slow stress tests), on -cpu EPYC and max'
-	@echo '             (CPUS="EPYC max")'
+	@echo '             QUICK=1 without the slow stress tests), once per CPU model of'
+	@echo '             scripts/e2e_models/ (CPUS="EPYC max" to pick)'
 	@echo '  e2e-build  build the e2e kernel and selftests only'
 	@echo '  e2e-bench  nested round-trip benchmark, stock against layer kernel'
 	@echo '             (RUNS=$(RUNS) boots each, ROUND_TRIPS=$(ROUND_TRIPS))'
 	@echo '  e2e-coverage'
 	@echo '             gcov of arch/x86/kvm/ and the layer under the e2e quick set,'
-	@echo '             both CPU models; lcov HTML report and summary'
+	@echo '             every CPU model; lcov HTML report and summary'
 	@echo '  e2e-mutants build the layer kernel with each mutant of scripts/e2e-mutants/'
 	@echo '             (MUTANT=glob) and require its e2e tests to fail'
+	@echo '  e2e-tool   the unit tests of the e2e runner (no kernel)'
 	@echo '  kvm-lint   W=1 + sparse of arch/x86/kvm/, layer against stock'
 	@echo '  fuzz       libFuzzer+ASan+UBSan on the nested state parsers, FUZZ_TIME=600 s per target'
 	@echo '  fuzz-smoke the same, FUZZ_SMOKE_TIME=5 s per target'
@@ -89,20 +91,24 @@ check:
 	scripts/check.sh
 
 e2e:
-	scripts/e2e.sh run KERNEL='$(KERNEL)' TESTS='$(TESTS)' E2E_QUICK='$(QUICK)' \
-		E2E_CPUS='$(CPUS)'
+	scripts/e2e.py run --kernel '$(KERNEL)' --tests '$(TESTS)' \
+		$(if $(filter 1,$(QUICK)),--quick,--no-quick) --cpus '$(CPUS)'
 
 e2e-build:
-	scripts/e2e.sh build KERNEL='$(KERNEL)'
+	scripts/e2e.py build --kernel '$(KERNEL)'
 
 e2e-coverage:
-	scripts/e2e-coverage.sh KERNEL='$(KERNEL)' TESTS='$(TESTS)' E2E_CPUS='$(CPUS)'
+	scripts/e2e.py coverage --kernel '$(KERNEL)' --tests '$(TESTS)' \
+		--cpus '$(CPUS)'
 
 e2e-bench:
-	scripts/e2e-bench.sh RUNS='$(RUNS)' ROUND_TRIPS='$(ROUND_TRIPS)'
+	scripts/e2e.py bench --runs '$(RUNS)' --round-trips '$(ROUND_TRIPS)'
 
 e2e-mutants:
-	scripts/e2e-mutants.sh $(MUTANT)
+	scripts/e2e.py mutants $(MUTANT)
+
+e2e-tool:
+	python3 scripts/e2e_tool_test.py
 
 kvm-lint:
 	scripts/kvm-lint.sh

@@ -123,6 +123,19 @@ class ParserTest(unittest.TestCase):
         self.assertEqual(len(log.stops), 1)
         self.assertFalse(log.stopped_outside())
 
+    def test_host_limit_recorded(self) -> None:
+        log = recorded('epyc_host_limit')
+        slow = log.tests['demand_paging_test']
+        self.assertIsNone(slow.rc)
+        self.assertTrue(slow.stop.timeout)
+        self.assertEqual(log.boots, 2)
+        r = e2e_parser.judge(slow, slow.name, 'EPYC', None)
+        self.assertEqual((r.status, r.reason),
+                         (Status.FAIL, f'timeout after {slow.stop.secs} s'))
+        self.assertEqual(slow.output[-1],
+                         'guest physical test memory: [0xfcbfffe000, '
+                         '0xfcffffe000)')
+
     def test_stop_line_round_trip(self) -> None:
         stop = e2e_parser.Stop('x', 'x ran past its limit', True, 7)
         self.assertEqual(e2e_parser.parse_stop(stop.line()), stop)

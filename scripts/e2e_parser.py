@@ -352,8 +352,10 @@ def judge(run: Optional[TestRun], name: str, model: str,
     """The verdict on test NAME of MODEL, from how it ran (RUN, None if
     it never began) and its expected failure, if any."""
     def result(status: Status, reason: str = '') -> Result:
-        return Result(name, model, status, reason,
-                      run.secs if run is not None else 0)
+        secs = 0
+        if run is not None:
+            secs = run.secs if run.stop is None else run.stop.secs
+        return Result(name, model, status, reason, secs)
 
     if run is None or run.rc is None:
         if run is not None and run.stop is not None and run.stop.timeout:

@@ -38,6 +38,8 @@ import e2e_report  # noqa: E402
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'e2e_testdata')
 EPYC = Model(name='EPYC', vendor='amd', emulator='qemu', cpu='EPYC',
              append='kvm_amd.nested=1', expect={'svm': 1, 'vgif': 0})
+MAX = Model(name='max', vendor='amd', emulator='qemu', cpu='max',
+            append='kvm_amd.nested=1', expect={'svm': 1, 'vgif': 1})
 
 
 def data(name: str) -> str:
@@ -166,11 +168,19 @@ class SplatTest(unittest.TestCase):
         self.assertEqual(res.count(Status.PASS), 2)
 
     def test_dump_ignored(self) -> None:
-        log = recorded('dump')
-        self.assertEqual(log.tests['slow'].splat, '')
-        self.assertTrue(log.tests['slow'].timeout)
-        self.assertEqual(log.tests['after'].splat,
-                         'WARNING: CPU: 1 PID: 80 at arch/x86/kvm/x86.c:1 x')
+        log = recorded('max_stock')
+        slow = log.tests['demand_paging_test']
+        self.assertTrue(slow.timeout)
+        self.assertEqual(slow.splat, '', 'the dump has a Call Trace')
+        self.assertEqual(e2e_parser.judge(slow, slow.name, 'max', None).reason,
+                         'timeout after 5 s')
+        # A splat after the dump is one.
+        con = data('max_stock.console.log').replace(
+            'E2E-DUMP-END demand_paging_test\n',
+            'E2E-DUMP-END demand_paging_test\n[ 15.0] WARNING: at x.c:1\n')
+        log = e2e_parser.parse(con, data('max_stock.output.log'))
+        self.assertEqual(log.tests['demand_paging_test'].splat,
+                         'WARNING: at x.c:1')
 
     def test_reboot_resets(self) -> None:
         con = ('[ 1] E2E-BEGIN a\nE2E-REBOOT\n[ 2] E2E-DUMP-BEGIN z\n'
@@ -188,11 +198,23 @@ class ReasonTest(unittest.TestCase):
         return e2e_parser.TestRun('t', rc, 3, timeout, text.split('\n'))
 
     def test_assertion(self) -> None:
-        log = recorded('assertion')
+        log = recorded('max_stock')
         self.assertEqual(
             e2e_parser.fail_reason(log.tests['xcr0_cpuid_test']),
-            'exit 254: x86_64/xcr0_cpuid_test.c:123: vector == GP_VECTOR: '
-            'Expected #GP on XSETBV(0x200), got vector 0x0')
+            'exit 254: x86_64/xcr0_cpuid_test.c:92: vector == GP_VECTOR: '
+            "Expected #GP on XSETBV(0x200), supported XCR0 = 7, got vector "
+            "'0x0'")
+        with open(e2e.XFAIL_LIST) as f:
+            xfails = e2e_parser.parse_xfails(f.read())
+        res = e2e_parser.judge_model(log, list(log.tests), MAX, '-cpu max',
+                                     xfails)
+        self.assertEqual([r.status for r in res.results],
+                         [Status.XFAIL, Status.FAIL, Status.PASS])
+        self.assertEqual(res.problems, [])
+        # The line for xcr0_cpuid_test@max holds there only.
+        res = e2e_parser.judge_model(log, ['xcr0_cpuid_test'], EPYC,
+                                     '-cpu EPYC', xfails)
+        self.assertEqual(res.results[0].status, Status.FAIL)
 
     def test_assertion_without_message(self) -> None:
         run = self.run_of(254, '==== Test Assertion Failure ====\n'

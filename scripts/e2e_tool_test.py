@@ -27,10 +27,13 @@ from typing import List
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import e2e  # noqa: E402
+import e2e_bench  # noqa: E402
+import e2e_coverage  # noqa: E402
 import e2e_emulator  # noqa: E402
 from e2e_emulator import Cmd, Limits  # noqa: E402
 import e2e_model  # noqa: E402
 from e2e_model import Model  # noqa: E402
+import e2e_mutants  # noqa: E402
 import e2e_parser  # noqa: E402
 from e2e_parser import Status  # noqa: E402
 import e2e_report  # noqa: E402
@@ -580,6 +583,98 @@ class BochsTest(unittest.TestCase):
     def test_host_times_bochs(self) -> None:
         self.assertIs(e2e_emulator.emulator_class(self.MODEL),
                       e2e_emulator.Bochs)
+
+
+class BenchTest(unittest.TestCase):
+    """The benchmark's figures and statistics."""
+
+    def test_figures(self) -> None:
+        out = ('E2E-BEGIN 1\nnested_vmmcall_bench: round_trips=2000 '
+               'tlb_flush=4000 nested_run=2000 ns=1146934642\n'
+               'nested_vmmcall_bench: per_round_trip tlb_flush=2.000 '
+               'nested_run=1.000 ns=573467\nE2E-END 1 rc=0\n')
+        self.assertEqual(e2e_bench.figures(out), {
+            'tlb_flush': '2.000', 'nested_run': '1.000', 'ns': '573467'})
+        self.assertEqual(e2e_bench.figures('nothing'), {})
+
+    def test_stats(self) -> None:
+        self.assertEqual(e2e_bench.stats(['3', '1.5', '2']), ('1.5', '2', '3'))
+        self.assertEqual(e2e_bench.stats(['4', '1', '2', '3']),
+                         ('1', '2.5', '4'))
+        self.assertEqual(e2e_bench.stats(['2.000', '2.000']),
+                         ('2.000', '2', '2.000'))
+
+
+class CoverageTest(unittest.TestCase):
+    """The coverage summary from lcov's tracefiles."""
+
+    INFO = ('TN:EPYC\nSF:/t/arch/x86/kvm/svm/nested.c\n'
+            'FNDA:5,nested_svm_get_tdp_cr3\nDA:1,3\nDA:2,0\nend_of_record\n'
+            'SF:/t/arch/x86/kvm/nested/core/ctx.c\nDA:7,1\nend_of_record\n'
+            'TN:max\nSF:/t/arch/x86/kvm/svm/nested.c\n'
+            'FNDA:2,nested_svm_get_tdp_cr3\nDA:1,0\nDA:2,4\n'
+            'end_of_record\n')
+
+    def test_summary(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            info = os.path.join(d, 'all.info')
+            with open(info, 'w') as f:
+                f.write(self.INFO)
+            self.assertEqual(e2e_coverage.lines_of(info, 'svm/nested.c'),
+                             (2, 2))
+            self.assertEqual(e2e_coverage.lines_of(info, 'nested/'), (1, 1))
+            self.assertEqual(e2e_coverage.lines_of(info, ''), (3, 3))
+            self.assertEqual(e2e_coverage.calls(info, 'nested_svm_get_tdp_cr3'),
+                             '7')
+            self.assertEqual(e2e_coverage.calls(info, 'nested_svm_inject_npf_exit'),
+                             '-')
+            text = e2e_coverage.summary([info])
+        self.assertIn('coverage: svm/nested.c          100.0%     2/2', text)
+        self.assertIn('coverage: nested/vendor/vmx/                  -', text)
+        self.assertIn('coverage: nested_svm_get_tdp_cr3(): executed, 7 calls',
+                      text)
+        self.assertIn('coverage: nested_svm_inject_npf_exit(): not in the data',
+                      text)
+
+
+class MutantsTest(unittest.TestCase):
+    """The mutation proof's verdicts from a run's JSON."""
+
+    def doc(self, *tests: tuple) -> dict:
+        return {'models': [{'model': m, 'tests': [
+            {'name': n, 'model': m, 'status': st, 'reason': r}
+            for n, mm, st, r in tests if mm == m]} for m in ('EPYC', 'max')]}
+
+    def test_fields(self) -> None:
+        text = 'Subject: x\n\nE2E-Tests: a b\nE2E-Expect: killed\n---\n'
+        self.assertEqual(e2e_mutants.field('E2E-Tests', text), 'a b')
+        self.assertEqual(e2e_mutants.field('E2E-Expect', text), 'killed')
+        for name in os.listdir(e2e_mutants.MUTANTS):
+            with open(os.path.join(e2e_mutants.MUTANTS, name)) as f:
+                text = f.read()
+            self.assertTrue(e2e_mutants.field('E2E-Tests', text), name)
+            self.assertRegex(e2e_mutants.field('E2E-Expect', text),
+                             '^(killed|survives: .+)$')
+
+    def test_verdicts(self) -> None:
+        killed = self.doc(('t', 'EPYC', 'FAIL', 'exit 1'),
+                          ('t', 'max', 'PASS', ''))
+        self.assertEqual(e2e_mutants.verdict(killed, 't', 'killed', '/none'),
+                         ('KILLED on 1 of 2 CPU models: t [EPYC] (exit 1)',
+                          True))
+        self.assertFalse(e2e_mutants.verdict(killed, 't', 'survives: x',
+                                             '/none')[1])
+        passed = self.doc(('t', 'EPYC', 'PASS', ''), ('t', 'max', 'PASS', ''))
+        self.assertEqual(e2e_mutants.verdict(passed, 't', 'survives: why',
+                                             '/none'),
+                         ('SURVIVED, as expected: why', True))
+        self.assertEqual(e2e_mutants.verdict(passed, 't', 'killed', '/none'),
+                         ('SURVIVED (expected to be killed)', False))
+        skipped = self.doc(('t', 'EPYC', 'SKIP', 'no'))
+        self.assertEqual(e2e_mutants.verdict(skipped, 't', 'killed', '/none'),
+                         ('ERROR (SKIP t [EPYC] (no))', False))
+        self.assertTrue(e2e_mutants.not_run(self.doc(
+            ('t', 'EPYC', 'FAIL', 'not run'))))
 
 
 class CommandLineTest(unittest.TestCase):

@@ -629,8 +629,11 @@ class CoverageTest(unittest.TestCase):
             self.assertEqual(e2e_coverage.calls(info, 'nested_svm_inject_npf_exit'),
                              '-')
             text = e2e_coverage.summary([info])
-        self.assertIn('coverage: svm/nested.c          100.0%     2/2', text)
-        self.assertIn('coverage: nested/vendor/vmx/                  -', text)
+        # The columns of the shell script's printf '%-30s' ' %15s'.
+        self.assertIn('%-30s %15s' % ('coverage: svm/nested.c',
+                                      '100.0%     2/2'), text)
+        self.assertIn('%-30s %15s' % ('coverage: nested/vendor/vmx/',
+                                      '%14s' % '-'), text)
         self.assertIn('coverage: nested_svm_get_tdp_cr3(): executed, 7 calls',
                       text)
         self.assertIn('coverage: nested_svm_inject_npf_exit(): not in the data',

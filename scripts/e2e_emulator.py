@@ -251,7 +251,9 @@ class Bochs(Emulator):
             f'cpu: model={self.model.cpu}, count=1{ips}, '
             'reset_on_triple_fault=0, ignore_bad_msrs=1',
             'clock: sync=none',
-            f'memory: guest={self.model.mem_mib()}',
+            # Bochs 2.7 takes no "guest=" without "host=".
+            f'memory: guest={self.model.mem_mib()}, '
+            f'host={self.model.mem_mib()}',
             f'romimage: file={self.BIOS}',
             f'vgaromimage: file={self.VGABIOS}',
             'boot: cdrom',

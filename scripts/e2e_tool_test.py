@@ -569,7 +569,7 @@ class BochsTest(unittest.TestCase):
         rc = emu.bochsrc_text()
         self.assertIn('cpu: model=corei7_skylake_x, count=1, ips=4000000, '
                       'reset_on_triple_fault=0, ignore_bad_msrs=1\n', rc)
-        self.assertIn('memory: guest=2048\n', rc)
+        self.assertIn('memory: guest=2048, host=2048\n', rc)
         self.assertIn('com1: enabled=1, mode=file, dev=/run/console.log\n', rc)
         self.assertIn('com2: enabled=1, mode=file, dev=/run/output.log\n', rc)
         self.assertIn('ata0-master: type=cdrom, path=/run/boot.iso, '

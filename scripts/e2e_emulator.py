@@ -495,10 +495,13 @@ def boot(emu: Emulator, initrd: str, cmds: List[Cmd],
         # Also when the host's run is interrupted.
         emu.stop()
     watch.scan(time.monotonic())
-    console = _read(emu.console).replace('\r', '')
-    with open(emu.console, 'w') as f:
-        f.write(console)
-    output = _read(emu.output)
+    # Of a guest that rebooted, only what its first boot wrote.
+    console = _first_boot(_read(emu.console).replace('\r', ''),
+                          ('Linux version', 'E2E-BOOTED'))
+    output = _first_boot(_read(emu.output), ('E2E-BOOTED',))
+    for path, text in ((emu.console, console), (emu.output, output)):
+        with open(path, 'w') as f:
+            f.write(text)
     log(f'boot took {time.monotonic() - t0:.0f} s')
     if re.search(r'^E2E-DONE', output, re.M):
         return BootResult(True)
@@ -512,6 +515,17 @@ def boot(emu: Emulator, initrd: str, cmds: List[Cmd],
     for line in console.rstrip('\n').split('\n')[-25:]:
         log('| ' + line)
     return BootResult(False, stop)
+
+
+def _first_boot(text: str, markers: Sequence[str]) -> str:
+    """TEXT up to the second line that holds the first of MARKERS found
+    twice: the log of a guest's first boot."""
+    for marker in markers:
+        at = [m.start() for m in re.finditer(
+            rf'^.*{re.escape(marker)}', text, re.M)]
+        if len(at) > 1:
+            return text[:at[1]]
+    return text
 
 
 def _read(path: str) -> str:

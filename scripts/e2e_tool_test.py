@@ -531,10 +531,15 @@ class WatchTest(QuietReport):
         self.assertTrue(res.ok())
 
     def test_guest_that_reboots(self) -> None:
-        res = self.run_model([Cmd('a', 5, 'reboot'), Cmd('b', 5, 'pass')],
-                             stay=True)
+        res = self.run_model([Cmd('a', 5, 'pass'), Cmd('b', 5, 'reboot'),
+                              Cmd('c', 5, 'pass')], stay=True)
         self.assertEqual(self.verdicts(res), [
-            'FAIL a did not finish: the guest stopped: it rebooted', 'PASS b'])
+            'PASS a', 'FAIL b did not finish: the guest stopped: it rebooted',
+            'PASS c'])
+        # What the guest ran after it rebooted is left out.
+        self.assertEqual(res.log.boots, 2)
+        with open(os.path.join(self.dir, 'output.log')) as f:
+            self.assertEqual(f.read().count('E2E-BEGIN a'), 1)
 
     def test_reboots_run_out(self) -> None:
         res = self.run_model([Cmd('a', 5, 'panic'), Cmd('b', 5, 'panic'),

@@ -248,7 +248,7 @@ class Bochs(Emulator):
         """The configuration of the machine, from the model."""
         ips = f', ips={self.model.ips}' if self.model.ips else ''
         return '\n'.join([
-            f'cpu: model={self.model.cpu}, count=1{ips}, '
+            f'cpu: model={self.model.cpu}, count={self.model.smp}{ips}, '
             'reset_on_triple_fault=0, ignore_bad_msrs=1',
             'clock: sync=none',
             # Bochs 2.7 takes no "guest=" without "host=".

@@ -443,7 +443,9 @@ class FakeEmulator(e2e_emulator.Emulator):
 class WatchTest(QuietReport):
     """The host's watch over boots, with the fake guest."""
 
-    LIMITS = Limits(idle=1.5, grace=0.5, poll=0.05, linger=0.3)
+    # As in real runs, a test's limit plus the grace exceeds the idle
+    # limit: a silent guest counts as hung, not as slow.
+    LIMITS = Limits(idle=3, grace=3, poll=0.05, linger=0.3)
 
     def setUp(self) -> None:
         super().setUp()
@@ -498,7 +500,7 @@ class WatchTest(QuietReport):
         res = self.run_model([Cmd('a', 5, 'pass'), Cmd('b', 5, 'hang'),
                               Cmd('c', 5, 'pass')])
         self.assertEqual(self.verdicts(res), [
-            'PASS a', 'FAIL b did not finish: guest hung: no output for 2 s, '
+            'PASS a', 'FAIL b did not finish: guest hung: no output for 3 s, '
             'Fake stopped', 'PASS c'])
         self.assertEqual(res.log.boots, 2)
         self.assertTrue(res.ok() is False and not res.run_problems())
@@ -559,7 +561,7 @@ class WatchTest(QuietReport):
         self.assertTrue(log.stopped_outside())
         res = e2e_parser.judge_model(log, ['a'], EPYC, 'fake', [])
         self.assertIn('a boot stopped outside the tests: guest hung: no '
-                      'output for 2 s, Fake stopped', res.run_problems())
+                      'output for 3 s, Fake stopped', res.run_problems())
 
 
 class BochsTest(unittest.TestCase):

@@ -445,7 +445,7 @@ def boot_handler(args: argparse.Namespace) -> int:
         console = f.read()
     sys.stdout.write(output)
     sys.stdout.flush()
-    glog = e2e_parser.parse(console, output)
+    glog = e2e_parser.parse(console, output, emu.model.boot_noise)
     splats = [(t.name, t.splat) for t in glog.tests.values() if t.splat]
     if glog.splat_outside:
         splats.append(('-', glog.splat_outside))
@@ -482,7 +482,7 @@ def run_handler(args: argparse.Namespace) -> int:
         console, output = e2e_emulator.run_model(
             emu, cmds, tree.make_initramfs, args.reboots, limits, progress,
             args.guest_timeout)
-        glog = e2e_parser.parse(console, output)
+        glog = e2e_parser.parse(console, output, emu.model.boot_noise)
         save_outputs(emu.run_dir, glog)
         res = e2e_parser.judge_model(glog, tests, model, emu.describe(),
                                      xfails)

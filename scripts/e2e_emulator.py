@@ -260,7 +260,19 @@ class Bochs(Emulator):
             f'ata0-master: type=cdrom, path={self.iso}, status=inserted',
             f'com1: enabled=1, mode=file, dev={self.console}',
             f'com2: enabled=1, mode=file, dev={self.output}',
+            # Debian's build has no "nogui"; RFB without a timeout
+            # starts without waiting for a client.
             'display_library: rfb, options="timeout=0"',
+            # With the default sound driver Debian's Bochs 2.7 aborts
+            # ("buffer overflow detected") on a host without a sound
+            # card, right after ALSA fails to open one.
+            'sound: driver=dummy',
+            'speaker: enabled=1, mode=system',
+            f'log: {os.path.join(self.run_dir, "bochs.log")}',
+            'panic: action=fatal',
+            'error: action=report',
+            'info: action=ignore',
+            'debug: action=ignore',
             *self.model.args, *self.args, ''])
 
     def iso_command(self, root: str) -> List[str]:
@@ -449,7 +461,7 @@ def boot(emu: Emulator, initrd: str, cmds: List[Cmd],
     log(f'booting {emu.kernel} on {emu.describe()} (limit {total:.0f} s; '
         f'log: {emu.console})')
     # init's sign of life comes every 20 s of the guest's time.
-    idle = limits.idle * emu.model.time_scale
+    idle = emu.model.idle or limits.idle * emu.model.time_scale
     stop: Optional[Stop] = None
     t0 = time.monotonic()
     emu.start(initrd)

@@ -46,6 +46,12 @@ class Model:
                 wall time has a larger one)
     ips:        Bochs: instructions per emulated second
     args:       more arguments of the emulator
+    idle:       wall-clock seconds of silence after which the guest
+                counts as hung (0: 120 s times time_scale); init prints
+                a line every 20 s of guest time
+    boot_noise: regexes of kernel splats this model's CPU causes while
+                the guest boots, which are not KVM's: they are ignored
+                before the first test of a boot, and only there
     """
     name: str
     vendor: str
@@ -58,6 +64,8 @@ class Model:
     time_scale: float = 1.0
     ips: int = 0
     args: List[str] = field(default_factory=list)
+    idle: float = 0
+    boot_noise: List[str] = field(default_factory=list)
 
     def mem_mib(self) -> int:
         """The guest's RAM in MiB."""

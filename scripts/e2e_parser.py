@@ -24,7 +24,7 @@
 from dataclasses import dataclass, field
 import enum
 import re
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence
 
 from e2e_model import Model, VENDOR_ID
 
@@ -33,6 +33,8 @@ SPLAT_RE = re.compile(
     r'possible recursive locking|suspicious RCU usage|'
     r'sleeping function called from invalid context|Call Trace')
 TIMESTAMP_RE = re.compile(r'^\[ *[0-9.]+\] ')
+# The last line of a kernel splat's report.
+END_TRACE = '---[ end trace'
 TSC_RE = re.compile(r'tsc: (?:Detected|Refined TSC clocksource calibration:) '
                     r'([0-9.]+) MHz')
 TSC_EARLY_KEPT = 'user requested TSC rate below hardware speed'
@@ -202,15 +204,25 @@ def parse_output(text: str, log: GuestLog) -> None:
     log.done = done
 
 
-def parse_console(text: str, log: GuestLog) -> None:
-    """Parse console.log into LOG: splats per test, TSC calibrations."""
+def parse_console(text: str, log: GuestLog,
+                  boot_noise: Sequence[str] = ()) -> None:
+    """Parse console.log into LOG: splats per test, TSC calibrations.
+
+    BOOT_NOISE: regexes of splats the emulator's CPU model makes while
+    the kernel boots (a WARNING about its CPUID, say).  A splat that
+    matches one before the boot's first test is not counted, nor is its
+    report up to its "---[ end trace" line; anywhere else it counts."""
     cur = ''
     dump = False
+    begun = False
+    noise = False
     boot_tsc: List[str] = []
     for line in _lines(text):
         if 'E2E-BEGIN ' in line:
             words = line.split('E2E-BEGIN ', 1)[1].split()
             cur = words[0] if words else ''
+            begun = True
+            noise = False
             continue
         if 'E2E-END ' in line:
             cur = ''
@@ -218,6 +230,8 @@ def parse_console(text: str, log: GuestLog) -> None:
         if line == 'E2E-REBOOT':
             cur = ''
             dump = False
+            begun = False
+            noise = False
             log.tsc.append('/'.join(boot_tsc))
             boot_tsc = []
             continue
@@ -234,6 +248,12 @@ def parse_console(text: str, log: GuestLog) -> None:
             boot_tsc.append(m.group(1) + ' MHz')
         if TSC_EARLY_KEPT in line:
             log.tsc_early_kept = True
+        if noise:
+            noise = END_TRACE not in line
+            continue
+        if not begun and any(re.search(r, line) for r in boot_noise):
+            noise = True
+            continue
         if SPLAT_RE.search(line):
             first = TIMESTAMP_RE.sub('', line)
             if not cur:
@@ -244,11 +264,13 @@ def parse_console(text: str, log: GuestLog) -> None:
     log.tsc = [t for t in log.tsc if t]
 
 
-def parse(console: str, output: str) -> GuestLog:
-    """Parse the console and output logs of one model's boots."""
+def parse(console: str, output: str,
+          boot_noise: Sequence[str] = ()) -> GuestLog:
+    """Parse the console and output logs of one model's boots; BOOT_NOISE
+    as for parse_console()."""
     log = GuestLog()
     parse_output(output, log)
-    parse_console(console, log)
+    parse_console(console, log, boot_noise)
     return log
 
 

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bochs 2.7's Skylake-X: nested VMX with EPT, VPID, unrestricted guest,
+# VMCS shadowing and PML, with kvm_intel's defaults.
+
+from e2e_model import Model
+
+# One CPU: two boot and pass, but 3-6 times slower.  "ips" is how many
+# instructions make one second of guest time ("clock: sync=none"): the
+# guest's clock, its timer ticks and its UART all run at that rate.
+# ignore_bad_msrs: the guest kernel's early RDMSR 0x1a0 would otherwise
+# triple-fault.  Bochs's CPUID makes two boot-time WARNINGs that are not
+# KVM's (topology_common.c parse_legacy, xstate.c's XSAVE check):
+# "boot_noise" lets them pass outside the tests, nowhere else.
+
+MODEL = Model(name='skylake', vendor='intel', emulator='bochs',
+              cpu='corei7_skylake_x', smp=1, mem='2G', ips=20000000,
+              time_scale=8, idle=900, append='kvm_intel.nested=1',
+              boot_noise=[r'WARNING: .* at arch/x86/kernel/cpu/topology_common\.c',
+                          r'WARNING: .* at arch/x86/kernel/fpu/xstate\.c'],
+              expect={'vmx': 1, 'ept': 1, 'vpid': 1,
+                      'kvm_intel.nested': 'Y', 'kvm_intel.ept': 'Y',
+                      'kvm_intel.vpid': 'Y',
+                      'kvm_intel.unrestricted_guest': 'Y',
+                      'kvm_intel.enable_shadow_vmcs': 'Y'})

@@ -92,6 +92,7 @@ check:
 
 e2e:
 	scripts/e2e.py run --kernel '$(KERNEL)' --tests '$(TESTS)' \
+		--suite '$(or $(SUITE),nested)' \
 		$(if $(filter 1,$(QUICK)),--quick,--no-quick) --cpus '$(CPUS)'
 
 e2e-build:

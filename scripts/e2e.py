@@ -60,6 +60,7 @@ from e2e_report import log
 SCRIPTS = os.path.join(PROJ, 'scripts')
 XFAIL_LIST = os.path.join(SCRIPTS, 'e2e-xfail.txt')
 TIMEOUT_LIST = os.path.join(SCRIPTS, 'e2e-timeouts.txt')
+NESTED_LIST = os.path.join(SCRIPTS, 'e2e-nested.txt')
 
 
 class Error(Exception):
@@ -134,7 +135,13 @@ def add_select_opts(p: argparse.ArgumentParser) -> None:
     """Which tests."""
     p.add_argument('--tests', default=env('TESTS', default=''),
                    help='names of the tests to run, space-separated '
-                   '(TESTS; default: all)')
+                   '(TESTS; default: those of the suite)')
+    p.add_argument('--suite', default=env('SUITE', 'E2E_SUITE',
+                                          default='nested'),
+                   choices=('nested', 'all'),
+                   help='nested: the nested-relevant tests of '
+                   'scripts/e2e-nested.txt and the project\'s own, for '
+                   "each model's vendor; all: every test (SUITE)")
     p.add_argument('--quick', action=argparse.BooleanOptionalAction,
                    default=bool(env_flag('QUICK', 'E2E_QUICK')),
                    help='leave out the tests marked slow in '
@@ -247,15 +254,57 @@ def parse_limits(items: Sequence[str]) -> Dict[str, int]:
     return out
 
 
-def selected_tests(tree: KernelTree, args: argparse.Namespace) -> List[str]:
-    """The tests to run: --tests, else all (without the slow ones with
-    --quick)."""
+def nested_set() -> Dict[str, List[str]]:
+    """The vendors of each test of scripts/e2e-nested.txt."""
+    with open(NESTED_LIST) as f:
+        return {w[0]: w[1:] for w in (l.split() for l in f)
+                if w and not w[0].startswith('#')}
+
+
+def suite_of(tree: KernelTree, suite: str, vendor: str) -> List[str]:
+    """The tests of SUITE ("nested" or "all") on a model of VENDOR, in
+    the order of the selftests' Makefile."""
     every = tree.all_tests()
+    if suite == 'all':
+        return every
+    if suite != 'nested':
+        raise Error(f"SUITE must be 'nested' or 'all', not '{suite}'")
+    listed = nested_set()
+    for n in listed:
+        if n not in every:
+            raise Error(f'scripts/e2e-nested.txt: unknown test {n!r}')
+
+    def vendors(n: str) -> List[str]:
+        if n in listed:
+            return listed[n]
+        if n not in tree.proj_tests:
+            return []
+        if n.startswith('svm_'):
+            return ['amd']
+        if n.startswith('vmx_'):
+            return ['intel']
+        return ['amd', 'intel']
+
+    return [n for n in every if vendor in vendors(n)]
+
+
+def selected_tests(tree: KernelTree, args: argparse.Namespace,
+                   vendor: str = '') -> List[str]:
+    """The tests to run on a model of VENDOR: --tests, else the suite
+    (without the slow ones with --quick); every vendor's for ''."""
     if not args.tests:
+        if vendor:
+            tests = suite_of(tree, args.suite, vendor)
+        else:
+            tests = []
+            for v in e2e_model.VENDOR_ID:
+                tests += [n for n in suite_of(tree, args.suite, v)
+                          if n not in tests]
         if args.quick:
             slow = {f[0] for f in timeouts() if len(f) > 2 and f[2] == 'slow'}
-            return [n for n in every if n not in slow]
-        return every
+            return [n for n in tests if n not in slow]
+        return tests
+    every = tree.all_tests()
     picked = []
     for n in args.tests.split():
         n = n.rsplit('/', 1)[-1]
@@ -462,7 +511,6 @@ def run_handler(args: argparse.Namespace) -> int:
     tree = tree_from_args(args)
     tree.prepare()
     tree.build_all()
-    tests = selected_tests(tree, args)
     models = models_from_args(args)
     with open(XFAIL_LIST) as f:
         xfails = e2e_parser.parse_xfails(f.read())
@@ -471,6 +519,7 @@ def run_handler(args: argparse.Namespace) -> int:
     gcov_ok = True
     for model in models:
         emu = emulator_for(model, tree, args)
+        tests = selected_tests(tree, args, model.vendor)
         cmds = cmds_of(tests, args)
         names = [c.name for c in cmds]
 

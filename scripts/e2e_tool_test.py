@@ -193,6 +193,32 @@ class SplatTest(unittest.TestCase):
         self.assertEqual(log.tests['a'].splat, '')
 
 
+    NOISE = [r'WARNING: .* at arch/x86/kernel/cpu/topology_common\.c']
+    BOOT = ('[ 0.0] WARNING: CPU: 0 PID: 0 at arch/x86/kernel/cpu/'
+            'topology_common.c:57 parse_legacy+0x52/0x85\n'
+            '[ 0.0] Call Trace:\n[ 0.0]  <TASK>\n'
+            '[ 0.0] ---[ end trace 0000000000000000 ]---\n')
+
+    def test_boot_noise(self) -> None:
+        log = e2e_parser.parse(self.BOOT, self.OUT, self.NOISE)
+        self.assertEqual(log.splat_outside, '')
+        # Without the model's noise, the same boot has a splat.
+        log = e2e_parser.parse(self.BOOT, self.OUT)
+        self.assertIn('topology_common.c:57', log.splat_outside)
+
+    def test_boot_noise_ends_with_its_trace(self) -> None:
+        con = self.BOOT + '[ 0.1] BUG: sleeping function called\n'
+        log = e2e_parser.parse(con, self.OUT, self.NOISE)
+        self.assertEqual(log.splat_outside, 'BUG: sleeping function called')
+
+    def test_boot_noise_only_at_boot(self) -> None:
+        con = ('[ 1.0] E2E-BEGIN a\n' + self.BOOT + '[ 1.3] E2E-END a rc=0\n'
+               'E2E-REBOOT\n' + self.BOOT)
+        log = e2e_parser.parse(con, self.OUT, self.NOISE)
+        self.assertIn('topology_common.c:57', log.tests['a'].splat)
+        self.assertEqual(log.splat_outside, '', 'a new boot is a boot')
+
+
 class ReasonTest(unittest.TestCase):
     """Why a test failed or skipped."""
 
@@ -586,6 +612,9 @@ class BochsTest(unittest.TestCase):
         self.assertEqual(emu.command('x')[:4], ['bochs', '-q', '-f',
                                                 '/run/bochsrc'])
         self.assertFalse(emu.guest_timeout)
+        # Debian's Bochs aborts with its default sound driver on a host
+        # without a sound card.
+        self.assertIn('sound: driver=dummy\n', rc)
 
     def test_host_times_bochs(self) -> None:
         self.assertIs(e2e_emulator.emulator_class(self.MODEL),
@@ -685,6 +714,51 @@ class MutantsTest(unittest.TestCase):
                          ('ERROR (SKIP t [EPYC] (no))', False))
         self.assertTrue(e2e_mutants.not_run(self.doc(
             ('t', 'EPYC', 'FAIL', 'not run'))))
+
+
+class SuiteTest(unittest.TestCase):
+    """SUITE=nested picks each vendor's tests, SUITE=all every test."""
+
+    class Tree:
+        proj_tests = ['svm_mine_test', 'vmx_mine_test', 'mine_bench']
+
+        def all_tests(self) -> List[str]:
+            return (['cpuid_test', 'state_test', 'svm_vmcall_test',
+                     'vmx_tsc_adjust_test', 'kvm_pv_test'] + self.proj_tests)
+
+    def setUp(self) -> None:
+        self.saved = e2e.nested_set
+        e2e.nested_set = lambda: {'state_test': ['amd', 'intel'],
+                                  'svm_vmcall_test': ['amd'],
+                                  'vmx_tsc_adjust_test': ['intel']}
+
+    def tearDown(self) -> None:
+        e2e.nested_set = self.saved
+
+    def test_nested(self) -> None:
+        tree = self.Tree()
+        self.assertEqual(e2e.suite_of(tree, 'nested', 'amd'),
+                         ['state_test', 'svm_vmcall_test', 'svm_mine_test',
+                          'mine_bench'])
+        self.assertEqual(e2e.suite_of(tree, 'nested', 'intel'),
+                         ['state_test', 'vmx_tsc_adjust_test',
+                          'vmx_mine_test', 'mine_bench'])
+        self.assertEqual(e2e.suite_of(tree, 'all', 'intel'),
+                         tree.all_tests())
+
+    def test_unknown(self) -> None:
+        e2e.nested_set = lambda: {'no_such_test': ['amd']}
+        with self.assertRaises(e2e.Error):
+            e2e.suite_of(self.Tree(), 'nested', 'amd')
+        with self.assertRaises(e2e.Error):
+            e2e.suite_of(self.Tree(), 'some', 'amd')
+
+    def test_project_list(self) -> None:
+        """Every line of scripts/e2e-nested.txt names known vendors."""
+        for name, vendors in self.saved().items():
+            self.assertTrue(vendors, name)
+            for v in vendors:
+                self.assertIn(v, e2e_model.VENDOR_ID, name)
 
 
 class CommandLineTest(unittest.TestCase):

@@ -40,6 +40,26 @@ param() {
 }
 
 mark "E2E-BOOTED $(uname -r) $(nproc) cpus"
+# e2e.clocksource=NAME on the command line: wait (up to 30 s of guest
+# time) until the kernel uses that clocksource.  The "tsc" one is
+# registered only after the refined TSC calibration, a second or so
+# after boot, and the tests that need it (vmx_nested_tsc_scaling_test)
+# skip without it.
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case $arg in
+	e2e.clocksource=*)
+		want=${arg#e2e.clocksource=}
+		cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
+		i=0
+		while [ "$(cat $cs)" != "$want" ] && [ $i -lt 30 ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+		mark "E2E-CLOCKSOURCE $(cat $cs)"
+		;;
+	esac
+done
 # The CPU model as the guest sees it, for the model's expectations
 # (scripts/e2e_models/): the vendor, vGIF, and how KVM uses the CPU.
 flags=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1)

@@ -350,12 +350,16 @@ def parse_xfails(text: str) -> List[Xfail]:
     return xfails
 
 
-def xfail_for(xfails: List[Xfail], test: str, model: str) -> Optional[Xfail]:
-    """The expected failure of TEST on MODEL: the line for TEST@MODEL if
-    there is one, else the first for TEST on every model."""
-    for x in xfails:
-        if x.test == test and x.model == model:
-            return x
+def xfail_for(xfails: List[Xfail], test: str, model: str,
+              emulator: str = '') -> Optional[Xfail]:
+    """The expected failure of TEST on MODEL, run by EMULATOR: the line
+    for TEST@MODEL if there is one, else the one for TEST@EMULATOR
+    ("qemu", "bochs": a defect of that emulator), else the first for
+    TEST on every model."""
+    for scope in (model, emulator):
+        for x in xfails:
+            if scope and x.test == test and x.model == scope:
+                return x
     return next((x for x in xfails if x.test == test and not x.model), None)
 
 
@@ -409,9 +413,10 @@ def judge(run: Optional[TestRun], name: str, model: str,
 
 
 def judge_all(log: GuestLog, tests: List[str], model: str,
-              xfails: List[Xfail]) -> List[Result]:
-    """The verdicts on TESTS, in order, on MODEL."""
-    return [judge(log.tests.get(n), n, model, xfail_for(xfails, n, model))
+              xfails: List[Xfail], emulator: str = '') -> List[Result]:
+    """The verdicts on TESTS, in order, on MODEL, run by EMULATOR."""
+    return [judge(log.tests.get(n), n, model,
+                  xfail_for(xfails, n, model, emulator))
             for n in tests]
 
 
@@ -489,5 +494,6 @@ def judge_model(log: GuestLog, tests: List[str], model: Model, what: str,
                 xfails: List[Xfail]) -> ModelResult:
     """The outcome of TESTS on MODEL (named WHAT) from its guest's LOG."""
     return ModelResult(model, what, log,
-                       judge_all(log, tests, model.name, xfails),
+                       judge_all(log, tests, model.name, xfails,
+                                 model.emulator),
                        check_expectations(log, model, what))

@@ -302,6 +302,21 @@ class XfailTest(unittest.TestCase):
                          'fails everywhere')
         self.assertIsNone(e2e_parser.xfail_for(self.XFAILS, 'b', 'EPYC'))
 
+    def test_emulator_scope(self) -> None:
+        xfails = e2e_parser.parse_xfails(
+            'q@qemu | a QEMU defect | q\n'
+            'a@bochs | a Bochs defect | b\n'
+            'a@skylake | that model | s\n'
+            'a | everywhere | e\n')
+        def reason(test: str, model: str, emulator: str) -> str:
+            x = e2e_parser.xfail_for(xfails, test, model, emulator)
+            return x.reason if x else ''
+        self.assertEqual(reason('q', 'EPYC', 'qemu'), 'a QEMU defect')
+        self.assertEqual(reason('q', 'skylake', 'bochs'), '')
+        self.assertEqual(reason('a', 'skylake', 'bochs'), 'that model')
+        self.assertEqual(reason('a', 'other', 'bochs'), 'a Bochs defect')
+        self.assertEqual(reason('a', 'EPYC', 'qemu'), 'everywhere')
+
     def judge(self, name: str, model: str, rc: int, text: str
               ) -> e2e_parser.Result:
         run = e2e_parser.TestRun(name, rc, 1, False, text.split('\n'))

@@ -8,8 +8,8 @@ from e2e_model import Model
 
 MODEL = Model(name='skylake-noept', vendor='intel', emulator='bochs',
               cpu='corei7_skylake_x', smp=1, mem='2G', ips=20000000,
-              time_scale=8, idle=900,
-              append='kvm_intel.nested=1 kvm_intel.ept=0',
+              time_scale=15, idle=900,
+              append='kvm_intel.nested=1 kvm_intel.ept=0 e2e.clocksource=tsc',
               boot_noise=[r'WARNING: .* at arch/x86/kernel/cpu/topology_common\.c',
                           r'WARNING: .* at arch/x86/kernel/fpu/xstate\.c'],
               expect={'vmx': 1, 'ept': 1, 'vpid': 1,

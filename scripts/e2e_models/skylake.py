@@ -12,10 +12,14 @@ from e2e_model import Model
 # triple-fault.  Bochs's CPUID makes two boot-time WARNINGs that are not
 # KVM's (topology_common.c parse_legacy, xstate.c's XSAVE check):
 # "boot_noise" lets them pass outside the tests, nowhere else.
+# e2e.clocksource=tsc: init waits for the "tsc" clocksource, which
+# vmx_nested_tsc_scaling_test needs and which the kernel registers only
+# after its refined TSC calibration.
 
 MODEL = Model(name='skylake', vendor='intel', emulator='bochs',
               cpu='corei7_skylake_x', smp=1, mem='2G', ips=20000000,
-              time_scale=8, idle=900, append='kvm_intel.nested=1',
+              time_scale=15, idle=900,
+              append='kvm_intel.nested=1 e2e.clocksource=tsc',
               boot_noise=[r'WARNING: .* at arch/x86/kernel/cpu/topology_common\.c',
                           r'WARNING: .* at arch/x86/kernel/fpu/xstate\.c'],
               expect={'vmx': 1, 'ept': 1, 'vpid': 1,

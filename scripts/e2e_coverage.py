@@ -31,11 +31,17 @@ import e2e_model
 
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 E2E = os.path.join(SCRIPTS, 'e2e.py')
-# The functions of svm/nested.c that only nested NPT runs.
-NPT_FUNCS = ('nested_svm_init_mmu_context', 'nested_svm_get_tdp_cr3',
-             'nested_svm_inject_npf_exit')
+# The functions that only nested NPT (svm/nested.c) and nested EPT
+# (vmx/nested.c) run.
+TDP_FUNCS = (('svm/nested.c', 'nested_svm_init_mmu_context'),
+             ('svm/nested.c', 'nested_svm_get_tdp_cr3'),
+             ('svm/nested.c', 'nested_svm_inject_npf_exit'),
+             ('vmx/nested.c', 'nested_ept_init_mmu_context'),
+             ('vmx/nested.c', 'nested_ept_get_eptp'),
+             ('vmx/nested.c', 'nested_ept_inject_page_fault'))
 # The rows of the summary: paths under arch/x86/kvm/ ('': all of KVM).
-ROWS = ('svm/nested.c', 'svm/svm.c', 'nested/core/', 'nested/tlbtags/',
+ROWS = ('svm/nested.c', 'svm/svm.c', 'vmx/nested.c', 'vmx/vmx.c',
+        'nested/core/', 'nested/core/pool.c', 'nested/tlbtags/',
         'nested/vendor/svm/', 'nested/vendor/vmx/', 'nested/', '')
 
 
@@ -126,15 +132,15 @@ def lines_of(info: str, prefix: str) -> Tuple[int, int]:
     return len(hit), len(found)
 
 
-def calls(info: str, func: str) -> str:
-    """How often svm/nested.c's FUNC ran ("-": not in the data)."""
+def calls(info: str, path: str, func: str) -> str:
+    """How often FUNC of arch/x86/kvm/PATH ran ("-": not in the data)."""
     n = None
     on = False
     with open(info) as fh:
         for line in fh:
             line = line.rstrip('\n')
             if line.startswith('SF:'):
-                on = line.endswith('/arch/x86/kvm/svm/nested.c')
+                on = line.endswith('/arch/x86/kvm/' + path)
             elif on and line.startswith('FNDA:'):
                 count, name = line[5:].split(',', 1)
                 if name == func:
@@ -159,8 +165,8 @@ def summary(infos: List[str]) -> str:
         for i in infos:
             row += ' %15s' % pct(*lines_of(i, what))
         out.append(row)
-    for func in NPT_FUNCS:
-        n = calls(infos[-1], func)
+    for path, func in TDP_FUNCS:
+        n = calls(infos[-1], path, func)
         if n == '-':
             out.append(f'coverage: {func}(): not in the data')
         elif n == '0':

@@ -675,9 +675,12 @@ class CoverageTest(unittest.TestCase):
                              (2, 2))
             self.assertEqual(e2e_coverage.lines_of(info, 'nested/'), (1, 1))
             self.assertEqual(e2e_coverage.lines_of(info, ''), (3, 3))
-            self.assertEqual(e2e_coverage.calls(info, 'nested_svm_get_tdp_cr3'),
-                             '7')
-            self.assertEqual(e2e_coverage.calls(info, 'nested_svm_inject_npf_exit'),
+            self.assertEqual(e2e_coverage.calls(info, 'svm/nested.c',
+                                                'nested_svm_get_tdp_cr3'), '7')
+            self.assertEqual(e2e_coverage.calls(info, 'vmx/nested.c',
+                                                'nested_svm_get_tdp_cr3'), '-')
+            self.assertEqual(e2e_coverage.calls(info, 'svm/nested.c',
+                                                'nested_svm_inject_npf_exit'),
                              '-')
             text = e2e_coverage.summary([info])
         # The columns of the shell script's printf '%-30s' ' %15s'.

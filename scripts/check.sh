@@ -3,12 +3,13 @@
 #
 # The project's test command: KUnit on UML and on x86_64, the style
 # gates, a short fuzzing pass over the nested-state parsers, the unit
-# tests of the e2e runner, then the layer kernel end to end: KVM's
-# selftests (the quick set) under QEMU with the patch series applied,
-# once per CPU model of scripts/e2e_models/ (scripts/e2e.py), and the
-# series' W=1/sparse comparison with the stock kernel.  Ends with one line "N passed, N
-# failed, N skipped" summed over the KUnit and e2e runs, and exits
-# non-zero naming every step that failed.
+# tests of the e2e runner, then the layer kernel end to end: the quick
+# part of KVM's nested-relevant selftests and the project's own, with the
+# patch series applied, once per CPU model of scripts/e2e_models/ (AMD
+# under QEMU, Intel under Bochs; scripts/e2e.py), and the series'
+# W=1/sparse comparison with the stock kernel.  Ends with one line "N
+# passed, N failed, N skipped" summed over the KUnit and e2e runs, and
+# exits non-zero naming every step that failed.
 
 set -uo pipefail
 

@@ -241,20 +241,25 @@ static inline void l1_expect_vmcall(void)
 	u64 reason = vmreadz(VM_EXIT_REASON);
 
 	__GUEST_ASSERT(reason == EXIT_REASON_VMCALL,
-		       "L2 exit reason %#lx, qualification %#lx, guest-physical %#lx: expected VMCALL",
-		       reason, vmreadz(EXIT_QUALIFICATION),
+		       "L2 exit reason %#lx at RIP %#lx, qualification %#lx, interruption %#lx/%#lx, guest-physical %#lx: expected VMCALL",
+		       reason, vmreadz(GUEST_RIP), vmreadz(EXIT_QUALIFICATION),
+		       vmreadz(VM_EXIT_INTR_INFO),
+		       vmreadz(VM_EXIT_INTR_ERROR_CODE),
 		       vmreadz(GUEST_PHYSICAL_ADDRESS));
 	GUEST_ASSERT(!vmwrite(GUEST_RIP, vmreadz(GUEST_RIP) +
 				       vmreadz(VM_EXIT_INSTRUCTION_LEN)));
 }
 
 /*
- * L2: exit to L1 with VMCALL.  RAX and RCX get values that are no
- * hypercall of L0's; L1 does not keep L2's other registers either.
+ * L2: exit to L1 with VMCALL, after which memory may have changed.  RAX
+ * and RCX get values that are no hypercall of L0's; L1 gives the other
+ * registers back (vmx_enter()).
  */
 static inline void l2_vmcall(void)
 {
-	vmcall();
+	u64 rax = 0xdeadbeef, rcx = 0xbeefdead;
+
+	asm volatile("vmcall" : "+a"(rax), "+c"(rcx) : : "memory");
 }
 
 /* L1, round @r moving L2 from data page @cur to @next: before the change. */

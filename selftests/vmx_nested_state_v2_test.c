@@ -14,9 +14,13 @@
  *    bytes;
  *  - the restored vCPU reports the same 6.12-format state (flags,
  *    pointers, vmcs12 and shadow vmcs12) as the original did;
+ *  - the same holds for a restore from the 6.12 format, which the layer
+ *    loads through the same check and load as the v2 format (the guest
+ *    goes on from either restore, in turns);
  *  - a v2 state read back from the restored vCPU is byte-identical to the
  *    one it was restored from, as is the state read after setting the v2
- *    state back into the vCPU it came from;
+ *    state back into the vCPU it came from (in guest mode, but for
+ *    vmcs12's guest-linear address: see same_state());
  *  - the guest runs on to the end, L2 resuming where it was saved with
  *    its registers, stack and shadow vmcs12.
  * At every stage it also sets containers that break one rule each (those
@@ -76,6 +80,7 @@ enum {
 
 /* vmcs12 offsets, fixed by the 6.12 state format (KVM's vmcs12.h). */
 #define VMCS12_REVISION_OFF	0
+#define VMCS12_GUEST_LINEAR_OFF	416
 #define VMCS12_GUEST_CR3_OFF	432
 #define VMCS12_HOST_CR4_OFF	600
 #define VMCS12_PIN_CTLS_OFF	744
@@ -163,6 +168,7 @@ static void l1_guest_code(struct vmx_pages *vmx, u64 shadow)
 	if (shadow) {
 		GUEST_ASSERT(!vmptrld(vmx->shadow_vmcs_gpa));
 		GUEST_ASSERT_EQ(vmreadz(GUEST_RIP), SHADOW_RIP2);
+		GUEST_ASSERT(!vmptrld(vmx->vmcs_gpa));
 	}
 	GUEST_ASSERT(!vmclear(vmx->vmcs_gpa));
 	GUEST_ASSERT_EQ(vmptrstz(), -1ull);
@@ -383,6 +389,66 @@ static void get_state_v2(struct kvm_vcpu *vcpu, struct kvm_nested_state *s)
 	TEST_ASSERT(get32(v2_data(s)) == NST2_MAGIC &&
 		    get32(v2_data(s) + 8) == s->size - sizeof(*s),
 		    "bad container header");
+}
+
+/*
+ * Where two v2 states of the same layout differ: section and offset of
+ * each differing 8-byte word, to tell a vmcs12 field from the rest.
+ */
+static void print_diff(const char *what, struct kvm_nested_state *a,
+		       struct kvm_nested_state *b)
+{
+	u32 nr = get32(v2_data(a) + 12), i, off, n = 0;
+	u8 *d;
+
+	if (a->size != b->size || a->flags != b->flags ||
+	    memcmp(a, b, sizeof(*a)))
+		pr_info("%s: size %u/%u, flags %#x/%#x\n", what, a->size,
+			b->size, a->flags, b->flags);
+	for (i = 0; i < nr; i++) {
+		d = v2_data(a) + NST2_HDR_SIZE + i * NST2_DESC_SIZE;
+		for (off = 0; off < get32(d + 8); off += 8) {
+			u8 *pa = v2_data(a) + get32(d + 4) + off;
+			u8 *pb = v2_data(b) + get32(d + 4) + off;
+
+			if (!memcmp(pa, pb, 8) || ++n > 16)
+				continue;
+			pr_info("%s: section %u offset %u: %#lx, then %#lx\n",
+				what, get16(d), off, get64(pa), get64(pb));
+		}
+	}
+	if (n > 16)
+		pr_info("%s: %u differing words in all\n", what, n);
+}
+
+/*
+ * Whether two v2 states are the same, but for vmcs12's guest-linear
+ * address in guest mode: KVM copies it from vmcs02 when it saves a vCPU
+ * that runs L2, where it is an exit-information field of L2's last exit
+ * to L0 (e.g. an EPT violation L0 handled), and never writes it into
+ * vmcs02 at VM-entry, so a restored vCPU reads back 0 until L2's next such
+ * exit.  L1 cannot see the field before the next exit to L1 rewrites it.
+ */
+static bool same_state(struct kvm_nested_state *a, struct kvm_nested_state *b)
+{
+	static u8 ta[STATE_BUF_SIZE], tb[STATE_BUF_SIZE];
+	u32 nr = get32(v2_data(a) + 12), i;
+	u8 *d;
+
+	if (a->size != b->size || a->size > STATE_BUF_SIZE)
+		return false;
+	memcpy(ta, a, a->size);
+	memcpy(tb, b, b->size);
+	for (i = 0; i < nr && (a->flags & KVM_STATE_NESTED_GUEST_MODE); i++) {
+		d = v2_data(a) + NST2_HDR_SIZE + i * NST2_DESC_SIZE;
+		if (get16(d) != SEC_VMX_VMCS12)
+			continue;
+		memset(ta + sizeof(*a) + get32(d + 4) + VMCS12_GUEST_LINEAR_OFF,
+		       0, 8);
+		memset(tb + sizeof(*a) + get32(d + 4) + VMCS12_GUEST_LINEAR_OFF,
+		       0, 8);
+	}
+	return !memcmp(ta, tb, a->size);
 }
 
 static void set_v2(struct kvm_vm *vm, bool on)
@@ -959,6 +1025,8 @@ static unsigned int check_bad_containers(struct kvm_vcpu *vcpu, int stage)
 			    "stage %d, %s: KVM_SET_NESTED_STATE gave %d, errno %d, expected errno %d",
 			    stage, bc->name, r, r ? errno : 0, bc->err);
 		get_state_v2(vcpu, after);
+		if (after->size != good->size || memcmp(after, good, good->size))
+			print_diff(bc->name, good, after);
 		TEST_ASSERT(after->size == good->size &&
 			    after->flags == good->flags &&
 			    !memcmp(after, good, good->size),
@@ -1005,7 +1073,9 @@ static void check_set_in_place(struct kvm_vcpu *vcpu,
 
 	vcpu_nested_state_set(vcpu, v2);
 	get_state_v2(vcpu, after);
-	TEST_ASSERT(after->size == v2->size && !memcmp(after, v2, v2->size),
+	if (!same_state(v2, after))
+		print_diff("set in place", v2, after);
+	TEST_ASSERT(same_state(v2, after),
 		    "stage %d: v2 state set in place reads back differently",
 		    stage);
 	free(after);
@@ -1015,6 +1085,9 @@ static void check_set_in_place(struct kvm_vcpu *vcpu,
 static void compare_legacy(struct kvm_nested_state *a,
 			   struct kvm_nested_state *b, int stage)
 {
+	static u8 bufa[STATE_BUF_SIZE], bufb[STATE_BUF_SIZE];
+	struct kvm_nested_state *ta = (void *)bufa, *tb = (void *)bufb;
+
 	TEST_ASSERT(a->format == KVM_STATE_NESTED_FORMAT_VMX &&
 		    b->format == KVM_STATE_NESTED_FORMAT_VMX,
 		    "stage %d: legacy formats %u, %u", stage, a->format,
@@ -1026,7 +1099,16 @@ static void compare_legacy(struct kvm_nested_state *a,
 		    "stage %d: legacy VMX header differs: VMXON %#llx/%#llx, vmcs12 %#llx/%#llx",
 		    stage, a->hdr.vmx.vmxon_pa, b->hdr.vmx.vmxon_pa,
 		    a->hdr.vmx.vmcs12_pa, b->hdr.vmx.vmcs12_pa);
-	TEST_ASSERT(!memcmp(a->data.vmx, b->data.vmx,
+	TEST_ASSERT(a->size <= STATE_BUF_SIZE, "stage %d: %u-byte state",
+		    stage, a->size);
+	memcpy(ta, a, a->size);
+	memcpy(tb, b, b->size);
+	/* As same_state(): vmcs12's guest-linear address in guest mode. */
+	if (a->flags & KVM_STATE_NESTED_GUEST_MODE) {
+		memset(&ta->data.vmx[0].vmcs12[VMCS12_GUEST_LINEAR_OFF], 0, 8);
+		memset(&tb->data.vmx[0].vmcs12[VMCS12_GUEST_LINEAR_OFF], 0, 8);
+	}
+	TEST_ASSERT(!memcmp(ta->data.vmx, tb->data.vmx,
 			    a->size - sizeof(*a)),
 		    "stage %d: vmcs12 or shadow vmcs12 differs after restore",
 		    stage);
@@ -1077,7 +1159,8 @@ int main(int argc, char *argv[])
 	struct kvm_vm *vm;
 	struct ucall uc;
 	int stage, nr_guest_mode = 0;
-	unsigned int nr_bad = 0;
+	unsigned int n, nr_bad = 0;
+	int pass;
 	bool shadow;
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_VMX));
@@ -1123,37 +1206,52 @@ int main(int argc, char *argv[])
 		set_v2(vm, true);
 		if (v2->flags & KVM_STATE_NESTED_GUEST_MODE)
 			nr_guest_mode++;
-		nr_bad += check_bad_containers(vcpu, stage);
+		n = check_bad_containers(vcpu, stage);
+		nr_bad += n;
 		check_set_in_place(vcpu, v2, stage);
 		vcpu_regs_get(vcpu, &regs1);
 		memcpy(legacy, &state->nested, state->nested.size);
 
-		/* Restore into a new VM with the v2 state. */
-		kvm_vm_release(vm);
-		vcpu = vm_recreate_with_one_vcpu(vm);
-		memcpy(&state->nested, v2, v2->size);
-		vcpu_load_state(vcpu, state);
+		/*
+		 * Restore into a new VM from the 6.12 state and into another
+		 * from the v2 state, in turns: the guest goes on in the second.
+		 */
+		for (pass = 0; pass < 2; pass++) {
+			bool from_v2 = (stage + pass) & 1;
+			const char *from = from_v2 ? "v2" : "6.12";
 
-		vcpu_regs_get(vcpu, &regs2);
-		TEST_ASSERT(!memcmp(&regs1, &regs2, sizeof(regs1)),
-			    "stage %d: registers differ after restore", stage);
+			kvm_vm_release(vm);
+			vcpu = vm_recreate_with_one_vcpu(vm);
+			if (from_v2)
+				memcpy(&state->nested, v2, v2->size);
+			else
+				memcpy(&state->nested, legacy, legacy->size);
+			vcpu_load_state(vcpu, state);
 
-		set_v2(vm, true);
-		get_state_v2(vcpu, again);
-		TEST_ASSERT(again->size == v2->size && !memcmp(again, v2, v2->size),
-			    "stage %d: v2 state read back differs from the one set",
-			    stage);
+			vcpu_regs_get(vcpu, &regs2);
+			TEST_ASSERT(!memcmp(&regs1, &regs2, sizeof(regs1)),
+				    "stage %d: registers differ after restore from %s",
+				    stage, from);
 
-		set_v2(vm, false);
-		memset(again, 0, STATE_BUF_SIZE);
-		again->size = STATE_BUF_SIZE;
-		vcpu_nested_state_get(vcpu, again);
-		compare_legacy(legacy, again, stage);
+			set_v2(vm, true);
+			get_state_v2(vcpu, again);
+			if (!same_state(v2, again))
+				print_diff(from, v2, again);
+			TEST_ASSERT(same_state(v2, again),
+				    "stage %d: v2 state read back after restore from %s differs from the one saved",
+				    stage, from);
+
+			set_v2(vm, false);
+			memset(again, 0, STATE_BUF_SIZE);
+			again->size = STATE_BUF_SIZE;
+			vcpu_nested_state_get(vcpu, again);
+			compare_legacy(legacy, again, stage);
+		}
 
 		kvm_x86_state_cleanup(state);
-		pr_info("stage %d: %s, %u-byte v2 state restored\n", stage,
-			v2->flags & KVM_STATE_NESTED_GUEST_MODE ?
-			"guest mode" : "L1", v2->size);
+		pr_info("stage %d: %s, %u-byte v2 state restored (and 6.12); %u malformed containers refused\n",
+			stage, v2->flags & KVM_STATE_NESTED_GUEST_MODE ?
+			"guest mode" : "L1", v2->size, n);
 	}
 
 done:

@@ -337,7 +337,7 @@ static u64 stat_read(struct stat_one *s)
 static struct nested_vmx_env env;
 static unsigned int nr_rounds = 6;
 
-static void test_rotate(unsigned int k, bool vmclear)
+static void test_rotate(unsigned int k, bool vmclear, bool migrate)
 {
 	struct stat_one stats[MAX_STATS];
 	struct stat_src vcpu_src, vm_src;
@@ -347,7 +347,7 @@ static void test_rotate(unsigned int k, bool vmclear)
 	struct kvm_vcpu *vcpu;
 	struct test_mem mem;
 	struct kvm_vm *vm;
-	unsigned int i, n;
+	unsigned int i, n, cpu = 0;
 	struct ucall uc;
 	char line[512];
 	int len;
@@ -390,11 +390,16 @@ static void test_rotate(unsigned int k, bool vmclear)
 	}
 	TEST_ASSERT(nested_run, "vCPU statistic nested_run not found");
 
+	kvm_pin_this_task_to_pcpu(cpu);
 	for (;;) {
 		vcpu_run(vcpu);
 		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:
+			if (migrate) {
+				cpu = !cpu;
+				kvm_pin_this_task_to_pcpu(cpu);
+			}
 			len = 0;
 			for (i = 0; i < n; i++) {
 				v = stat_read(&stats[i]);
@@ -410,9 +415,9 @@ static void test_rotate(unsigned int k, bool vmclear)
 						v - stats[i].last);
 				stats[i].last = v;
 			}
-			ksft_print_msg("  k=%u %s round %lu:%s\n", k,
+			ksft_print_msg("  k=%u %s %s round %lu:%s\n", k,
 				       vmclear ? "vmclear" : "vmptrld",
-				       uc.args[0], line);
+				       cpu_mode(migrate), uc.args[0], line);
 			break;
 		case UCALL_DONE:
 			goto done;
@@ -424,8 +429,9 @@ static void test_rotate(unsigned int k, bool vmclear)
 		}
 	}
 done:
-	ksft_test_result_pass("k=%u %s: %u rounds, EPT %s, VPID %s\n", k,
-			      vmclear ? "vmclear" : "vmptrld", nr_rounds,
+	ksft_test_result_pass("k=%u %s %s: %u rounds, EPT %s, VPID %s\n", k,
+			      vmclear ? "vmclear" : "vmptrld",
+			      cpu_mode(migrate), nr_rounds,
 			      env.ept ? "per L2" : "off",
 			      env.vpid ? "per L2" : "off");
 	free(vcpu_src.descs);
@@ -435,18 +441,37 @@ done:
 	kvm_vm_free(vm);
 }
 
+/* A kvm_intel parameter, or "-" if it does not exist. */
+static void print_param(const char *name)
+{
+	char path[128], val[32] = "-";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/kvm_intel/parameters/%s",
+		 name);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(val, sizeof(val), f))
+			strcpy(val, "?");
+		val[strcspn(val, "\n")] = 0;
+		fclose(f);
+	}
+	ksft_print_msg("kvm_intel.%s=%s\n", name, val);
+}
+
 int main(int argc, char *argv[])
 {
-	static const unsigned int ks[] = { 1, 2, 4, 8 };
-	unsigned int only_k = 0, i, mode;
+	unsigned int ks[] = { 1, 2, 4, 8 }, nr_ks = ARRAY_SIZE(ks);
+	unsigned int i, mode, mig;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "k:r:")) != -1) {
 		switch (opt) {
 		case 'k':
-			only_k = atoi_positive("K", optarg);
-			TEST_ASSERT(only_k <= MAX_L2S, "K is at most %u",
+			ks[0] = atoi_positive("K", optarg);
+			TEST_ASSERT(ks[0] <= MAX_L2S, "K is at most %u",
 				    MAX_L2S);
+			nr_ks = 1;
 			break;
 		case 'r':
 			nr_rounds = atoi_positive("rounds", optarg);
@@ -462,20 +487,26 @@ int main(int argc, char *argv[])
 	nested_vmx_env_init(&env);
 
 	ksft_print_header();
-	ksft_set_plan(2 * (only_k ? 1 : ARRAY_SIZE(ks)));
-	ksft_print_msg("L1: EPT %s, VPID %s; each L2 %s\n",
+	ksft_set_plan(2 * 2 * nr_ks);
+	ksft_print_msg("L1: EPT %s, VPID %s; each L2 %s; %d CPUs\n",
 		       env.ept ? "yes" : "no", env.vpid ? "yes" : "no",
 		       env.ept ? "reaches its page through its own EPT" :
-				 "reaches its page at its own address");
-	for (mode = 0; mode < 2; mode++) {
-		for (i = 0; i < ARRAY_SIZE(ks); i++) {
-			if (only_k && ks[i] != only_k)
-				continue;
-			test_rotate(ks[i], mode);
+				 "reaches its page at its own address",
+		       get_nprocs());
+	print_param("nested_vmcs02_pool");
+	print_param("enable_shadow_vmcs");
+	for (mig = 0; mig < 2; mig++) {
+		for (mode = 0; mode < 2; mode++) {
+			for (i = 0; i < nr_ks; i++) {
+				if (mig && !env.can_migrate)
+					ksft_test_result_skip("k=%u %s %s: needs 2 CPUs\n",
+							      ks[i],
+							      mode ? "vmclear" : "vmptrld",
+							      cpu_mode(mig));
+				else
+					test_rotate(ks[i], mode, mig);
+			}
 		}
-		if (only_k && only_k != 1 && only_k != 2 && only_k != 4 &&
-		    only_k != 8)
-			test_rotate(only_k, mode);
 	}
 	ksft_finished();
 }

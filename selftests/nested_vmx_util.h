@@ -66,7 +66,7 @@
 #define PT_FLAGS		(PTE_PRESENT_MASK | PTE_WRITABLE_MASK)
 
 /* L1: INVEPT of @type for @eptp; returns 0 on success, 1 on VMfail. */
-static inline int invept(u64 type, u64 eptp)
+static inline int l1_invept(u64 type, u64 eptp)
 {
 	struct {
 		u64 eptp;
@@ -82,7 +82,7 @@ static inline int invept(u64 type, u64 eptp)
 }
 
 /* L1: INVVPID of @type for @vpid (and @gva); 0 on success, 1 on VMfail. */
-static inline int invvpid(u64 type, u16 vpid, u64 gva)
+static inline int l1_invvpid(u64 type, u16 vpid, u64 gva)
 {
 	struct {
 		u64 vpid;
@@ -201,17 +201,18 @@ static inline int vmx_enter(struct l2_gprs *g, bool launch)
 	return rax;
 }
 
-/*
- * L1: VMXON and a first VMCS made current, then a VMCS for an L2 at
- * @rip/@rsp on L1's own state (KVM's prepare_vmcs()), with @cr3 for L2's
- * CR3, nested EPT with @eptp if not 0 and VPID @vpid if not 0.
- */
+/* L1: VMXON, and vmx->vmcs made current. */
 static inline void l1_vmx_init(struct vmx_pages *vmx)
 {
 	GUEST_ASSERT(prepare_for_vmx_operation(vmx));
 	GUEST_ASSERT(load_vmcs(vmx));
 }
 
+/*
+ * L1: the current VMCS made to run an L2 at @rip/@rsp on L1's own state
+ * (KVM's prepare_vmcs()), with @cr3 for L2's CR3 if not 0 (else L1's),
+ * nested EPT with the EPT pointer @eptp if not 0 and VPID @vpid if not 0.
+ */
 static inline void l1_vmcs_setup(struct vmx_pages *vmx, void *rip, void *rsp,
 				 u64 cr3, u64 eptp, u16 vpid)
 {

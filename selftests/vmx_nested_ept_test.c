@@ -242,24 +242,24 @@ static u64 l1_flush(struct remap_args *a, enum method m, unsigned int r)
 	case M_INVEPT_SINGLE:
 	case M_FLUSH_ONLY:
 	case M_PTE_INVEPT:
-		GUEST_ASSERT(!invept(INVEPT_SINGLE, eptp));
+		GUEST_ASSERT(!l1_invept(INVEPT_SINGLE, eptp));
 		return 1;
 	case M_INVEPT_ALL:
-		GUEST_ASSERT(!invept(INVEPT_ALL, 0));
+		GUEST_ASSERT(!l1_invept(INVEPT_ALL, 0));
 		return 1;
 	case M_NEW_EPTP:
 		GUEST_ASSERT(!vmwrite(EPT_POINTER, a->eptp[r + 1]));
 		return 0;
 	case M_INVVPID_SINGLE:
 	case M_PTE_INVVPID_SINGLE:
-		GUEST_ASSERT(!invvpid(INVVPID_SINGLE, a->vpid, 0));
+		GUEST_ASSERT(!l1_invvpid(INVVPID_SINGLE, a->vpid, 0));
 		return 1;
 	case M_INVVPID_ALL:
 	case M_PTE_INVVPID_ALL:
-		GUEST_ASSERT(!invvpid(INVVPID_ALL, 0, 0));
+		GUEST_ASSERT(!l1_invvpid(INVVPID_ALL, 0, 0));
 		return 1;
 	case M_PTE_INVVPID_ADDR:
-		GUEST_ASSERT(!invvpid(INVVPID_ADDR, a->vpid, DATA_GVA));
+		GUEST_ASSERT(!l1_invvpid(INVVPID_ADDR, a->vpid, DATA_GVA));
 		return 1;
 	default:
 		return 0;
@@ -270,9 +270,9 @@ static u64 l1_flush(struct remap_args *a, enum method m, unsigned int r)
 static void l1_flush_all(struct remap_args *a)
 {
 	if (a->caps & EPT_CAP_INVEPT_ALL)
-		GUEST_ASSERT(!invept(INVEPT_ALL, 0));
+		GUEST_ASSERT(!l1_invept(INVEPT_ALL, 0));
 	else
-		GUEST_ASSERT(!invept(INVEPT_SINGLE, vmreadz(EPT_POINTER)));
+		GUEST_ASSERT(!l1_invept(INVEPT_SINGLE, vmreadz(EPT_POINTER)));
 }
 
 static void l1_remap(struct vmx_pages *vmx, struct remap_args *a)
@@ -405,6 +405,7 @@ static void test_remap(enum method m, bool l2_stopped, bool migrate)
 	struct test_mem mem;
 	struct kvm_vm *vm;
 	unsigned int moves, i;
+	u64 root;
 
 	vm = create_vm(&vcpu, l1_remap, &mem, &vmx_gva);
 	args_gva = vm_vaddr_alloc_page(vm);
@@ -418,10 +419,10 @@ static void test_remap(enum method m, bool l2_stopped, bool migrate)
 		a->page[i] = test_page(PG_DATA + i);
 	a->eptp[0] = ept_pointer(test_ept_create(&mem, P_GPA, a->page[0],
 						 &a->epte));
-	if (m == M_NEW_EPTP)
-		for (i = 1; i <= REMAP_ROUNDS; i++)
-			a->eptp[i] = ept_pointer(test_ept_create(&mem, P_GPA,
-						a->page[i % NR_DATA], NULL));
+	for (i = 1; m == M_NEW_EPTP && i <= REMAP_ROUNDS; i++) {
+		root = test_ept_create(&mem, P_GPA, a->page[i % NR_DATA], NULL);
+		a->eptp[i] = ept_pointer(root);
+	}
 	a->l2_cr3 = test_l2_pt_create(&mem, DATA_GVA,
 				      method_changes_pte(m) ? a->page[0] : P_GPA,
 				      &a->pte);
@@ -448,6 +449,7 @@ static void test_eptp(bool migrate)
 	struct test_mem mem;
 	struct kvm_vm *vm;
 	unsigned int moves, j;
+	u64 root;
 
 	vm = create_vm(&vcpu, l1_eptp, &mem, &vmx_gva);
 	args_gva = vm_vaddr_alloc_page(vm);
@@ -455,8 +457,9 @@ static void test_eptp(bool migrate)
 	memset(a, 0, sizeof(*a));
 	a->vpid = l2_vpid();
 	for (j = 0; j < 2; j++) {
-		a->eptp[j] = ept_pointer(test_ept_create(&mem, P_GPA,
-						test_page(PG_DATA + j), NULL));
+		root = test_ept_create(&mem, P_GPA, test_page(PG_DATA + j),
+				       NULL);
+		a->eptp[j] = ept_pointer(root);
 		a->vmcs_gpa[j] = test_alloc_page(&mem);
 	}
 	a->l2_cr3 = test_l2_pt_create(&mem, DATA_GVA, P_GPA, NULL);

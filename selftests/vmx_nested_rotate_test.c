@@ -81,12 +81,9 @@ struct rotate_args {
  * L2: load every register but RSP with @seed + N, exit through VMCALL site
  * A or B (@site_b), and return the OR of the differences found afterwards
  * (0 if L1 gave every register back).  One copy only: L1 compares RIP with
- * the sites' addresses.
+ * the sites' addresses, l2_site().
  */
-extern char l2_site_a[], l2_site_b[];
-
-static __attribute__((__noinline__, __noclone__)) u64
-l2_exit_checked(u64 seed, u64 site_b)
+static noinline u64 l2_exit_checked(u64 seed, u64 site_b)
 {
 	u64 rax = seed, rcx = site_b;
 
@@ -170,6 +167,18 @@ l2_exit_checked(u64 seed, u64 site_b)
 	return rax;
 }
 
+/* The address of VMCALL site B (@site_b) or A. */
+static u64 l2_site(bool site_b)
+{
+	u64 rip;
+
+	if (site_b)
+		asm("lea l2_site_b(%%rip), %0" : "=r"(rip));
+	else
+		asm("lea l2_site_a(%%rip), %0" : "=r"(rip));
+	return rip;
+}
+
 static u64 l2_seed(u64 id, u64 counter)
 {
 	return L2_MAGIC | id << 40 | counter << 8;
@@ -178,9 +187,9 @@ static u64 l2_seed(u64 id, u64 counter)
 /* L2 #@id, started by L1 with RDI = its page and RSI = @id. */
 static void l2_main(struct l2_page *p, u64 id)
 {
-	volatile u64 canary = CANARY | id;
-	u64 counter = id, bad;
+	u64 counter = id, canary, bad;
 
+	WRITE_ONCE(canary, CANARY | id);
 	for (;;) {
 		__GUEST_ASSERT(READ_ONCE(p->id) == (L2_MAGIC | id),
 			       "L2 #%lu: its page says %#lx", id,
@@ -193,8 +202,9 @@ static void l2_main(struct l2_page *p, u64 id)
 		__GUEST_ASSERT(!bad,
 			       "L2 #%lu, counter %lu: registers changed across the exit (%#lx)",
 			       id, counter, bad);
-		__GUEST_ASSERT(canary == (CANARY | id),
-			       "L2 #%lu: stack canary %#lx", id, canary);
+		__GUEST_ASSERT(READ_ONCE(canary) == (CANARY | id),
+			       "L2 #%lu: stack canary %#lx", id,
+			       READ_ONCE(canary));
 	}
 }
 
@@ -253,7 +263,7 @@ static void l1_code(struct vmx_pages *vmx, struct rotate_args *a)
 			l2[i].counter++;
 
 			rip = vmreadz(GUEST_RIP);
-			want = (u64)(l2[i].counter & 1 ? l2_site_b : l2_site_a);
+			want = l2_site(l2[i].counter & 1);
 			__GUEST_ASSERT(vmreadz(VM_EXIT_REASON) == EXIT_REASON_VMCALL &&
 				       rip == want,
 				       "round %u, L2 #%u: exit reason %#lx at RIP %#lx, expected VMCALL at %#lx",
@@ -373,7 +383,8 @@ static void test_rotate(unsigned int k, bool vmclear, bool migrate)
 		a->vmcs_gpa[i] = test_alloc_page(&mem);
 		if (env.ept)
 			a->eptp[i] = ept_pointer(test_ept_create(&mem, P_GPA,
-							a->page[i], NULL));
+								 a->page[i],
+								 NULL));
 		a->vpid[i] = env.vpid ? i + 1 : 0;
 	}
 	vcpu_args_set(vcpu, 2, vmx_gva, args_gva);
@@ -452,7 +463,7 @@ static void print_param(const char *name)
 	f = fopen(path, "r");
 	if (f) {
 		if (!fgets(val, sizeof(val), f))
-			strcpy(val, "?");
+			snprintf(val, sizeof(val), "?");
 		val[strcspn(val, "\n")] = 0;
 		fclose(f);
 	}

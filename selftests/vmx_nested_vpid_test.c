@@ -244,11 +244,13 @@ static u64 run(struct l1 *t, unsigned int j)
 	return READ_ONCE(l2_seen);
 }
 
-#define expect(t, seen, want, what)						\
-	__GUEST_ASSERT((seen) == (want),					\
-		       "%s: read %#lx, expected %#lx (L1 page %u, L2 pages %u, %u)", \
-		       what, seen, want, (t)->cur[C_L1], (t)->cur[C_L2A],	\
-		       (t)->cur[C_L2B])
+static void expect(struct l1 *t, u64 seen, u64 want, const char *what)
+{
+	__GUEST_ASSERT(seen == want,
+		       "%s: read %#lx, expected %#lx (L1 page %u, L2 pages %u, %u)",
+		       what, seen, want, t->cur[C_L1], t->cur[C_L2A],
+		       t->cur[C_L2B]);
+}
 
 static void l1_sync(struct l1 *t)
 {
@@ -259,7 +261,7 @@ static void l1_sync(struct l1 *t)
 
 static void do_invvpid(struct l1 *t, u64 type, u16 vpid, u64 gva)
 {
-	GUEST_ASSERT(!invvpid(type, vpid, gva));
+	GUEST_ASSERT(!l1_invvpid(type, vpid, gva));
 	t->invs++;
 }
 
@@ -425,7 +427,7 @@ static void vpid_zero(struct l1 *t)
 		       "VMLAUNCH with VPID enabled and VPID 0 succeeded");
 	GUEST_ASSERT_EQ(vmx_insn_error(), VMXERR_ENTRY_INVALID_CONTROL);
 
-	__GUEST_ASSERT(invvpid(INVVPID_SINGLE, 0, 0),
+	__GUEST_ASSERT(l1_invvpid(INVVPID_SINGLE, 0, 0),
 		       "INVVPID single-context of VPID 0 succeeded");
 	GUEST_ASSERT_EQ(vmx_insn_error(), VMXERR_INVALID_OPERAND);
 

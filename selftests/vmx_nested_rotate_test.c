@@ -400,6 +400,14 @@ static void test_rotate(unsigned int k, bool vmclear, bool migrate)
 			nested_run = &stats[i];
 	}
 	TEST_ASSERT(nested_run, "vCPU statistic nested_run not found");
+	if (k == 1 && !vmclear && !migrate) {
+		len = 0;
+		for (i = 0; i < n; i++)
+			len += snprintf(line + len, sizeof(line) - len, " %s%s",
+					strcmp(stats[i].owner, "vm") ? "" : "vm.",
+					stats[i].desc->name);
+		ksft_print_msg("statistics printed per round:%s\n", line);
+	}
 
 	kvm_pin_this_task_to_pcpu(cpu);
 	for (;;) {

@@ -36,6 +36,9 @@
  *   vmptrld   VMPTRLD of the next vmcs12 and VMRESUME (VMLAUNCH the first
  *             time): K launched vmcs12s stay active at once.
  *
+ * Each is run with the vCPU thread pinned to CPU 0, and moved between CPU
+ * 0 and CPU 1 after every round (skipped with one CPU).
+ *
  * Per round the program prints the vCPU's nested_run and every vCPU or VM
  * statistic whose name starts with "nested_" or contains "vmcs02" or
  * "pool" (those of a vmcs02 pool, where the kernel has them), as deltas
@@ -345,7 +348,7 @@ static u64 stat_read(struct stat_one *s)
 }
 
 static struct nested_vmx_env env;
-static unsigned int nr_rounds = 6;
+static unsigned int nr_rounds = 10;
 
 static void test_rotate(unsigned int k, bool vmclear, bool migrate)
 {

@@ -27,7 +27,9 @@
  * that apply to the stage: e.g. a preemption timer section outside guest
  * mode, a shadow vmcs12 missing in guest mode), and checks the error that
  * Documentation/nested-state.rst gives for it and that the vCPU's state
- * did not change.
+ * did not change; likewise a few 6.12-format blobs that break one rule
+ * each (vmcs12 revision, pointer, SMM flag, guest CR3, host CR4, missing
+ * shadow vmcs12), which the layer also refuses before changing anything.
  *
  * The container layout is read from Documentation/nested-state.rst of the
  * layer, independently of the layer's own headers; vmcs12 offsets are
@@ -993,11 +995,93 @@ static const struct bad_case bad_cases[] = {
 };
 
 /*
+ * Blobs of the 6.12 format (KVM_STATE_NESTED_FORMAT_VMX) that break one
+ * rule each: the layer checks them in full before it changes anything,
+ * as it does containers (6.12 left VMX operation first).  Each returns
+ * false when the rule does not apply to the stage's state.
+ */
+struct legacy_case {
+	const char *name;
+	bool (*apply)(struct kvm_nested_state *s);
+};
+
+static bool legacy_has_vmcs12(struct kvm_nested_state *s)
+{
+	return s->size >= sizeof(*s) + NST2_PAGE;
+}
+
+static bool legacy_guest(struct kvm_nested_state *s)
+{
+	return s->flags & KVM_STATE_NESTED_GUEST_MODE;
+}
+
+static bool l_vmcs12_revision(struct kvm_nested_state *s)
+{
+	if (!legacy_has_vmcs12(s))
+		return false;
+	s->data.vmx[0].vmcs12[VMCS12_REVISION_OFF] ^= 1;
+	return true;
+}
+
+static bool l_vmcs12_misaligned(struct kvm_nested_state *s)
+{
+	if (s->hdr.vmx.vmcs12_pa == INVALID_PA)
+		return false;
+	s->hdr.vmx.vmcs12_pa |= 0x10;
+	return true;
+}
+
+static bool l_smm_outside_smm(struct kvm_nested_state *s)
+{
+	if (s->hdr.vmx.vmxon_pa == INVALID_PA || legacy_guest(s))
+		return false;
+	s->hdr.vmx.smm.flags = KVM_STATE_NESTED_SMM_VMXON;
+	return true;
+}
+
+static bool l_guest_cr3_illegal(struct kvm_nested_state *s)
+{
+	if (!legacy_guest(s))
+		return false;
+	put64(&s->data.vmx[0].vmcs12[VMCS12_GUEST_CR3_OFF], 1ull << 62);
+	return true;
+}
+
+static bool l_host_cr4_pae(struct kvm_nested_state *s)
+{
+	u8 *v = s->data.vmx[0].vmcs12;
+
+	if (!legacy_guest(s))
+		return false;
+	put64(v + VMCS12_HOST_CR4_OFF,
+	      get64(v + VMCS12_HOST_CR4_OFF) & ~X86_CR4_PAE);
+	return true;
+}
+
+static bool l_shadow_missing(struct kvm_nested_state *s)
+{
+	if (s->size <= sizeof(*s) + NST2_PAGE)
+		return false;
+	s->size = sizeof(*s) + NST2_PAGE;
+	return true;
+}
+
+static const struct legacy_case legacy_cases[] = {
+	{ "6.12: vmcs12 revision", l_vmcs12_revision },
+	{ "6.12: vmcs12 pointer not page-aligned", l_vmcs12_misaligned },
+	{ "6.12: SMM_VMXON outside SMM", l_smm_outside_smm },
+	{ "6.12: vmcs12 guest CR3 beyond MAXPHYADDR", l_guest_cr3_illegal },
+	{ "6.12: vmcs12 host CR4.PAE clear", l_host_cr4_pae },
+	{ "6.12: shadow vmcs12 missing", l_shadow_missing },
+};
+
+/*
  * Every malformed container that applies to the stage must fail with its
  * error and leave the vCPU exactly as it was: the v2 state read after the
  * attempt equals the one read before it.  Returns the number tried.
  */
-static unsigned int check_bad_containers(struct kvm_vcpu *vcpu, int stage)
+static unsigned int check_bad_containers(struct kvm_vcpu *vcpu, int stage,
+					 struct kvm_nested_state *legacy)
 {
 	struct kvm_nested_state *good = state_alloc();
 	struct kvm_nested_state *bad = state_alloc();
@@ -1032,6 +1116,25 @@ static unsigned int check_bad_containers(struct kvm_vcpu *vcpu, int stage)
 			    !memcmp(after, good, good->size),
 			    "stage %d, %s: state changed by a failed KVM_SET_NESTED_STATE",
 			    stage, bc->name);
+	}
+	for (i = 0; i < ARRAY_SIZE(legacy_cases); i++) {
+		const struct legacy_case *lc = &legacy_cases[i];
+
+		memcpy(bad, legacy, legacy->size);
+		if (!lc->apply(bad))
+			continue;
+		n++;
+		r = __vcpu_nested_state_set(vcpu, bad);
+		TEST_ASSERT(r == -1 && errno == EINVAL,
+			    "stage %d, %s: KVM_SET_NESTED_STATE gave %d, errno %d, expected EINVAL",
+			    stage, lc->name, r, r ? errno : 0);
+		get_state_v2(vcpu, after);
+		if (after->size != good->size || memcmp(after, good, good->size))
+			print_diff(lc->name, good, after);
+		TEST_ASSERT(after->size == good->size &&
+			    !memcmp(after, good, good->size),
+			    "stage %d, %s: state changed by a failed KVM_SET_NESTED_STATE",
+			    stage, lc->name);
 	}
 	free(c);
 	free(good);
@@ -1206,7 +1309,7 @@ int main(int argc, char *argv[])
 		set_v2(vm, true);
 		if (v2->flags & KVM_STATE_NESTED_GUEST_MODE)
 			nr_guest_mode++;
-		n = check_bad_containers(vcpu, stage);
+		n = check_bad_containers(vcpu, stage, &state->nested);
 		nr_bad += n;
 		check_set_in_place(vcpu, v2, stage);
 		vcpu_regs_get(vcpu, &regs1);
@@ -1249,7 +1352,7 @@ int main(int argc, char *argv[])
 		}
 
 		kvm_x86_state_cleanup(state);
-		pr_info("stage %d: %s, %u-byte v2 state restored (and 6.12); %u malformed containers refused\n",
+		pr_info("stage %d: %s, %u-byte v2 state restored (and 6.12); %u malformed states refused\n",
 			stage, v2->flags & KVM_STATE_NESTED_GUEST_MODE ?
 			"guest mode" : "L1", v2->size, n);
 	}
@@ -1258,7 +1361,7 @@ done:
 	TEST_ASSERT(stage == NR_STAGES + 1, "guest done at stage %d", stage);
 	TEST_ASSERT(nr_guest_mode == 3, "%d stages in guest mode, expected 3",
 		    nr_guest_mode);
-	pr_info("%u malformed containers refused over %d stages, state untouched\n",
+	pr_info("%u malformed states refused over %d stages, state untouched\n",
 		nr_bad, NR_STAGES);
 	free(v2);
 	free(again);

@@ -22,7 +22,9 @@
  *    state back into the vCPU it came from (in guest mode, but for
  *    vmcs12's guest-linear address: see same_state());
  *  - the guest runs on to the end, L2 resuming where it was saved with
- *    its registers, stack and shadow vmcs12.
+ *    its registers, stack and shadow vmcs12;
+ *  - L2, saved with NMIs blocked, has the blocking in vmcs12 and gets it
+ *    back once the events are set after the nested state.
  * At every stage it also sets containers that break one rule each (those
  * that apply to the stage: e.g. a preemption timer section outside guest
  * mode, a shadow vmcs12 missing in guest mode), and checks the error that
@@ -86,6 +88,9 @@ enum {
 #define VMCS12_GUEST_CR3_OFF	432
 #define VMCS12_HOST_CR4_OFF	600
 #define VMCS12_PIN_CTLS_OFF	744
+#define VMCS12_GUEST_INTR_OFF	912
+
+#define GUEST_INTR_STATE_NMI	BIT(3)
 
 #define L2_GUEST_STACK_SIZE	256
 #define STATE_BUF_SIZE		(sizeof(struct kvm_nested_state) + NST2_MAX_SIZE)
@@ -1168,13 +1173,42 @@ static void check_small_buffer(struct kvm_vcpu *vcpu, bool v2, u32 size,
 		    size);
 }
 
+/*
+ * Blocking by NMI is vCPU event state (KVM_GET/SET_VCPU_EVENTS), kept in
+ * the current VMCS: in guest mode, vmcs02.  Saving the nested state copies
+ * vmcs02's interruptibility into vmcs12, but setting it writes vmcs12's
+ * interruptibility into vmcs02 only for a pending VM-entry (6.12 as much
+ * as the layer), so a VMM sets the events after the nested state, as
+ * QEMU does.  The test does the same after every KVM_SET_NESTED_STATE of
+ * a good state, and saves L2 with NMIs blocked so that the field is not 0.
+ */
+static void block_nmis(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_events ev;
+
+	vcpu_events_get(vcpu, &ev);
+	ev.nmi.masked = 1;
+	ev.flags = 0;
+	vcpu_events_set(vcpu, &ev);
+}
+
+static void set_nested_then_events(struct kvm_vcpu *vcpu,
+				   struct kvm_nested_state *s,
+				   struct kvm_vcpu_events *ev)
+{
+	vcpu_nested_state_set(vcpu, s);
+	vcpu_events_set(vcpu, ev);
+}
+
 /* The v2 state set back into the vCPU it came from reads back the same. */
 static void check_set_in_place(struct kvm_vcpu *vcpu,
 			       struct kvm_nested_state *v2, int stage)
 {
 	struct kvm_nested_state *after = state_alloc();
+	struct kvm_vcpu_events ev;
 
-	vcpu_nested_state_set(vcpu, v2);
+	vcpu_events_get(vcpu, &ev);
+	set_nested_then_events(vcpu, v2, &ev);
 	get_state_v2(vcpu, after);
 	if (!same_state(v2, after))
 		print_diff("set in place", v2, after);
@@ -1298,6 +1332,17 @@ int main(int argc, char *argv[])
 		/* The 6.12 format, then the v2 format of the same vCPU. */
 		set_v2(vm, false);
 		state = vcpu_save_state(vcpu);
+		if (state->nested.flags & KVM_STATE_NESTED_GUEST_MODE) {
+			block_nmis(vcpu);
+			kvm_x86_state_cleanup(state);
+			state = vcpu_save_state(vcpu);
+			TEST_ASSERT(state->events.nmi.masked &&
+				    (get32(state->nested.data.vmx[0].vmcs12 +
+					   VMCS12_GUEST_INTR_OFF) &
+				     GUEST_INTR_STATE_NMI),
+				    "stage %d: L2's NMI blocking not in vmcs12",
+				    stage);
+		}
 		set_v2(vm, true);
 		get_state_v2(vcpu, v2);
 		TEST_ASSERT(v2->flags == state->nested.flags,
@@ -1329,7 +1374,9 @@ int main(int argc, char *argv[])
 				memcpy(&state->nested, v2, v2->size);
 			else
 				memcpy(&state->nested, legacy, legacy->size);
+			/* It sets the events first: again after the state. */
 			vcpu_load_state(vcpu, state);
+			vcpu_events_set(vcpu, &state->events);
 
 			vcpu_regs_get(vcpu, &regs2);
 			TEST_ASSERT(!memcmp(&regs1, &regs2, sizeof(regs1)),

@@ -301,6 +301,12 @@ EXPORT_SYMBOL_GPL(nested_ctx_request_flush);
  * CPU since).  A context on the shared fallback tag is flushed every time,
  * with a flush of all tags.
  *
+ * Nothing is recorded here: the pending flush and the ownership of the
+ * tag change hands in nested_ctx_entered(), once the guest was entered.
+ * A VM-entry that fails before the guest runs (a VMRUN that fails its
+ * consistency checks) may never have carried out the flush, so the next
+ * attempt decides, and flushes, again.
+ *
  * Context: Interrupts disabled, immediately before VM-entry.
  * Return: true if a flush was requested.
  */
@@ -311,7 +317,8 @@ bool nested_ctx_prepare_entry(struct nested_ctx *ctx)
 	lockdep_assert_irqs_disabled();
 
 	if (ctx->tags)
-		flush |= tlb_tags_claim(ctx->tags, &ctx->tag, &ctx->owner);
+		flush |= tlb_tags_needs_flush(ctx->tags, &ctx->tag, &ctx->owner,
+					      smp_processor_id());
 	else
 		flush = true;
 	if (!flush)
@@ -319,21 +326,30 @@ bool nested_ctx_prepare_entry(struct nested_ctx *ctx)
 
 	nested_ops.flush_tag(ctx, ctx->tags && ctx->tag.hw ? NESTED_FLUSH_TAG :
 							     NESTED_FLUSH_ALL);
-	ctx->flush_pending = false;
 	return true;
 }
 EXPORT_SYMBOL_GPL(nested_ctx_prepare_entry);
 
 /**
- * nested_ctx_entered() - Record a successful VM-entry with a context.
+ * nested_ctx_entered() - Record a VM-entry that entered the guest.
  * @ctx: The context.
  *
- * After a successful VMLAUNCH the context must be resumed, not launched.
+ * The flush nested_ctx_prepare_entry() requested was carried out: no flush
+ * is pending any more, and on this CPU the tag is the context's.  After a
+ * successful VMLAUNCH the context must be resumed, not launched.  Not
+ * called for a VM-entry that failed before entering the guest.
  *
- * Context: Interrupts disabled, after the VM-exit.
+ * Context: Interrupts disabled, after the VM-exit, on the CPU of the
+ * VM-entry.
  */
 void nested_ctx_entered(struct nested_ctx *ctx)
 {
+	int cpu = smp_processor_id();
+
 	ctx->launched = true;
+	ctx->flush_pending = false;
+	if (ctx->tags &&
+	    tlb_tags_needs_flush(ctx->tags, &ctx->tag, &ctx->owner, cpu))
+		tlb_tags_ran(ctx->tags, &ctx->tag, &ctx->owner, cpu);
 }
 EXPORT_SYMBOL_GPL(nested_ctx_entered);

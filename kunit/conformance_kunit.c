@@ -366,10 +366,30 @@ static void svm_asid_fallback_is_flushed(struct kunit *test)
 	KUNIT_EXPECT_GE(test, d->flushes, 10);
 }
 
+/*
+ * A flush owed to vmcb02 survives a VMRUN of vmcb02 that fails its
+ * consistency checks: the flush in TLB_CONTROL never took place, and L1's
+ * next VMRUN rebuilds vmcb02's TLB_CONTROL from scratch.
+ */
+static void svm_failed_vmrun_keeps_flush(struct kunit *test)
+{
+	struct vd *d = vd_create(test, &svm_params);
+	struct vd_vcpu *v = vd_vcpu_create(d, 1);
+
+	vd_enter(v, 0);
+	vd_exit(v);
+	vd_l1_invalidate(v, 0, true);
+	vd_enter_fails(v, 0);
+	vd_enter(v, 0);
+	vd_exit(v);
+	expect_no_violation(test, d);
+}
+
 static struct kunit_case svm_cases[] = {
 	KUNIT_CASE(svm_vmcb12_clean_bits_honoured),
 	KUNIT_CASE(svm_modified_group_reaches_hardware),
 	KUNIT_CASE(svm_asid_fallback_is_flushed),
+	KUNIT_CASE(svm_failed_vmrun_keeps_flush),
 	{}
 };
 

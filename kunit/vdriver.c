@@ -366,6 +366,8 @@ void vd_enter(struct vd_vcpu *v, unsigned int i)
 						      l2->vmcb12->control.clean);
 
 		nested_svm_copy_vmcb12(ctx, l2->vmcb12, groups);
+		/* As nested_vmcb02_prepare_control() does. */
+		ctx->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	}
 	/* VMX without a VPID of its own shares L1's, or VPID 0. */
 	tx.shared_tag = !ctx->tag.hw;
@@ -381,6 +383,38 @@ void vd_enter(struct vd_vcpu *v, unsigned int i)
 	vd_ipi_end(v->d);
 	v->cur = ctx;
 	v->in_l2 = l2;
+	vd_run(v);
+}
+
+/*
+ * The VM-entry with L2's context fails before L2 runs (VMRUN's consistency
+ * checks, SVM_EXIT_ERR): KVM reflects it to L1 as VMEXIT_INVALID without
+ * calling nested_svm_post_run().  L1 runs again.
+ */
+void vd_enter_fails(struct vd_vcpu *v, unsigned int i)
+{
+	struct kunit *test = v->d->test;
+	struct nested_ctx *ctx;
+	unsigned long flags;
+	bool hit;
+
+	KUNIT_ASSERT_EQ(test, v->d->p.vendor, VD_SVM);
+	KUNIT_ASSERT_NULL(test, v->in_l2);
+	vd_load(v);
+	vd_ipi_begin(v->d);
+	ctx = nested_pool_get(&v->pool, v->l2[i].key, &hit);
+	vd_ipi_end(v->d);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	ctx->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+
+	preempt_disable();
+	nested_ctx_switch(v->cur, ctx);
+	local_irq_save(flags);
+	nested_svm_pre_run(ctx);
+	local_irq_restore(flags);
+	nested_ctx_switch(ctx, &v->l1);
+	preempt_enable();
+	v->cur = &v->l1;
 	vd_run(v);
 }
 

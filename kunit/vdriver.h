@@ -72,6 +72,7 @@ struct vd_vcpu *vd_vcpu_create(struct vd *d, unsigned int nr_l2);
 void vd_load(struct vd_vcpu *v);
 void vd_run(struct vd_vcpu *v);
 void vd_enter(struct vd_vcpu *v, unsigned int l2);
+void vd_enter_fails(struct vd_vcpu *v, unsigned int l2);
 void vd_exit(struct vd_vcpu *v);
 void vd_l1_flush(struct vd_vcpu *v, unsigned int l2);
 void vd_l1_invalidate(struct vd_vcpu *v, unsigned int l2, bool request);

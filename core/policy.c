@@ -17,9 +17,14 @@
  * L1 and L2 share a tag          yes      if flush_syncs_mmu
  * entry, L1 changed L2's tag     yes      if flush_syncs_mmu
  * entry, L1 asked for a flush    yes      if flush_syncs_mmu
+ * entry, L1 flushes every tag    yes (*)  if flush_syncs_mmu
  * entry, otherwise               no       no
  * exit, separate tags            no       no
  * =============================  =======  ===========================
+ *
+ * (*) L1's own context is flushed as well: a flush of every ASID (vmcb12
+ * TLB_CONTROL 1) reaches the tag L1 runs with, as it did in 6.12, where
+ * both transitions flushed the one ASID L1 and L2 shared.
  *
  * A decided flush is recorded in the target's flush_pending, where only
  * the flush itself clears it: a later transition that needs none cannot
@@ -32,23 +37,28 @@
 
 /**
  * nested_transition() - Decide the TLB work of a nested transition.
+ * @from: The context the vCPU leaves (L1's on entry, L2's on exit).
  * @to: The context the vCPU enters next (L2's on entry, L1's on exit).
  * @tx: The transition.
  *
- * Records a decided flush in @to (see nested_ctx_request_flush()) and, on
- * entry, the tag L1 gave L2, against which the next entry is compared.
+ * Records a decided flush in @to (see nested_ctx_request_flush()), and in
+ * @from for an entry that flushes every tag, and, on entry, the tag L1
+ * gave L2, against which the next entry is compared.
  *
  * Context: The vCPU's own context, before the VM-entry with @to.
  * Return: A mask of &enum nested_transition_action.
  */
-unsigned int nested_transition(struct nested_ctx *to,
+unsigned int nested_transition(struct nested_ctx *from, struct nested_ctx *to,
 			       const struct nested_transition *tx)
 {
 	bool flush = tx->shared_tag;
 
 	if (tx->entry) {
-		flush |= tx->l1_flush || tx->guest_tag != to->guest_tag;
+		flush |= tx->l1_flush || tx->l1_flush_all ||
+			 tx->guest_tag != to->guest_tag;
 		to->guest_tag = tx->guest_tag;
+		if (tx->l1_flush_all)
+			nested_ctx_request_flush(from);
 	}
 	if (!flush)
 		return 0;

@@ -385,11 +385,30 @@ static void svm_failed_vmrun_keeps_flush(struct kunit *test)
 	expect_no_violation(test, d);
 }
 
+/*
+ * vmcb12 TLB_CONTROL=1 flushes every ASID, L1's included: L1 finds none
+ * of its own stale translations after the VM-exit.
+ */
+static void svm_l1_flush_all_asids(struct kunit *test)
+{
+	struct vd *d = vd_create(test, &svm_params);
+	struct vd_vcpu *v = vd_vcpu_create(d, 1);
+
+	vd_enter(v, 0);
+	vd_exit(v);
+	expect_no_violation(test, d);
+	vd_l1_flush_all(v, 0);
+	vd_enter(v, 0);
+	vd_exit(v);
+	expect_no_violation(test, d);
+}
+
 static struct kunit_case svm_cases[] = {
 	KUNIT_CASE(svm_vmcb12_clean_bits_honoured),
 	KUNIT_CASE(svm_modified_group_reaches_hardware),
 	KUNIT_CASE(svm_asid_fallback_is_flushed),
 	KUNIT_CASE(svm_failed_vmrun_keeps_flush),
+	KUNIT_CASE(svm_l1_flush_all_asids),
 	{}
 };
 

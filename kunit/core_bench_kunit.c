@@ -215,11 +215,11 @@ static void bench_run(struct kunit *test, enum fake_kind kind, unsigned int k,
 				nested_ctx_set_tag(l2, &v->tags, &v->l1.tag);
 		}
 		entry_tx.guest_tag = 1 + trip % k;
-		nested_transition(l2, &entry_tx);
+		nested_transition(&v->l1, l2, &entry_tx);
 		d.moved = bench_enter(&v->l1, l2);
 
 		/* Nested VM-exit back to L1. */
-		nested_transition(&v->l1, &exit_tx);
+		nested_transition(l2, &v->l1, &exit_tx);
 		d.moved += bench_enter(l2, &v->l1);
 
 		bench_snapshot(&d);

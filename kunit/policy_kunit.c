@@ -15,6 +15,7 @@ struct policy_case {
 	unsigned int actions;
 	bool pending_after;
 	u32 guest_tag_after;
+	bool from_pending_after;
 };
 
 #define ENTRY(tag, ...) { .entry = true, .guest_tag = (tag), __VA_ARGS__ }
@@ -52,6 +53,14 @@ static const struct policy_case policy_cases[] = {
 	{ "exit owed flush kept", EXIT(), 5, true, 0, true, 5 },
 	{ "exit ignores guest tag", EXIT(.guest_tag = 9), 5, false, 0, false,
 	  5 },
+	{ "entry l1 flushes every tag",
+	  ENTRY(5, .l1_flush = true, .l1_flush_all = true), 5, false, FLUSH,
+	  true, 5, true },
+	{ "entry l1 flushes every tag, syncs mmu",
+	  ENTRY(5, .l1_flush = true, .l1_flush_all = true,
+		.flush_syncs_mmu = true), 5, false, FLUSH | SYNC, true, 5, true },
+	{ "exit ignores l1 flush of every tag", EXIT(.l1_flush_all = true), 5,
+	  false, 0, false, 5 },
 };
 
 static void policy_desc(const struct policy_case *c, char *desc)
@@ -64,27 +73,33 @@ KUNIT_ARRAY_PARAM(policy, policy_cases, policy_desc);
 static void nested_transition_decides(struct kunit *test)
 {
 	const struct policy_case *c = test->param_value;
-	struct nested_ctx to;
+	struct nested_ctx from, to;
 
+	nested_ctx_init(&from);
 	nested_ctx_init(&to);
 	to.guest_tag = c->guest_tag_before;
 	to.flush_pending = c->pending_before;
 
-	KUNIT_EXPECT_EQ(test, nested_transition(&to, &c->tx), c->actions);
+	KUNIT_EXPECT_EQ(test, nested_transition(&from, &to, &c->tx),
+			c->actions);
 	KUNIT_EXPECT_EQ(test, to.flush_pending, c->pending_after);
 	KUNIT_EXPECT_EQ(test, to.guest_tag, c->guest_tag_after);
+	KUNIT_EXPECT_EQ(test, from.flush_pending, c->from_pending_after);
 }
 
 static void nested_transition_repeat_entry_settles(struct kunit *test)
 {
 	struct nested_transition tx = { .entry = true, .guest_tag = 3 };
-	struct nested_ctx to;
+	struct nested_ctx from, to;
 
+	nested_ctx_init(&from);
 	nested_ctx_init(&to);
-	KUNIT_EXPECT_EQ(test, nested_transition(&to, &tx), NESTED_TX_FLUSH);
+	KUNIT_EXPECT_EQ(test, nested_transition(&from, &to, &tx),
+			NESTED_TX_FLUSH);
 	to.flush_pending = false;	/* the entry flushed */
-	KUNIT_EXPECT_EQ(test, nested_transition(&to, &tx), 0);
-	KUNIT_EXPECT_EQ(test, nested_transition(&to, &tx), 0);
+	KUNIT_EXPECT_EQ(test, nested_transition(&from, &to, &tx), 0);
+	KUNIT_EXPECT_EQ(test, nested_transition(&from, &to, &tx), 0);
+	KUNIT_EXPECT_FALSE(test, from.flush_pending);
 	KUNIT_EXPECT_FALSE(test, to.flush_pending);
 }
 

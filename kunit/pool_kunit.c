@@ -334,7 +334,7 @@ static void nested_pool_get_evicted_cleared_before_reuse(struct kunit *test)
 	bool hit;
 
 	a = get(test, pool, 1, &hit);
-	nested_transition(a, &tx);
+	nested_transition(NULL, a, &tx);
 	KUNIT_ASSERT_TRUE(test, run_once(a));
 	nested_ctx_request_flush(a);
 	KUNIT_ASSERT_GE(test, a->cpu, 0);

@@ -349,6 +349,7 @@ void vd_enter(struct vd_vcpu *v, unsigned int i)
 		.entry = true,
 		.guest_tag = l2->guest_tag,
 		.l1_flush = l2->l1_flush,
+		.l1_flush_all = l2->l1_flush_all,
 		.flush_syncs_mmu = v->d->p.vendor == VD_SVM,
 	};
 	struct nested_ctx *ctx;
@@ -371,8 +372,9 @@ void vd_enter(struct vd_vcpu *v, unsigned int i)
 	}
 	/* VMX without a VPID of its own shares L1's, or VPID 0. */
 	tx.shared_tag = !ctx->tag.hw;
-	nested_transition(ctx, &tx);
+	nested_transition(v->cur, ctx, &tx);
 	l2->l1_flush = false;
+	l2->l1_flush_all = false;
 	/* L1 sets the clean bits of what it did not change since. */
 	l2->vmcb12->control.clean = NESTED_VMCB_ALL_CLEAN;
 
@@ -428,7 +430,7 @@ void vd_exit(struct vd_vcpu *v)
 	};
 
 	KUNIT_ASSERT_NOT_NULL(v->d->test, v->in_l2);
-	nested_transition(&v->l1, &tx);
+	nested_transition(v->cur, &v->l1, &tx);
 	vd_ipi_begin(v->d);
 	preempt_disable();
 	nested_ctx_switch(v->cur, &v->l1);
@@ -444,6 +446,17 @@ void vd_l1_flush(struct vd_vcpu *v, unsigned int i)
 {
 	v->l2[i].l1_flush = true;
 	hwm_invalidate_owner(v->d->m, v->l2[i].owner);
+}
+
+/*
+ * L1 remaps its own memory and L2 @i's, and leaves the flush of both to
+ * its next entry: vmcb12 TLB_CONTROL=1, which flushes every ASID.
+ */
+void vd_l1_flush_all(struct vd_vcpu *v, unsigned int i)
+{
+	vd_l1_flush(v, i);
+	v->l2[i].l1_flush_all = true;
+	hwm_invalidate_owner(v->d->m, v->l1_owner);
 }
 
 /*

@@ -34,6 +34,7 @@ struct vd_l2 {
 	u64 key;		/* guest-physical address of vmcs12/vmcb12 */
 	u32 guest_tag;		/* vmcs12 VPID / vmcb12 ASID */
 	bool l1_flush;		/* vmcb12 TLB_CONTROL set for the next entry */
+	bool l1_flush_all;	/* ... to FLUSH_ALL_ASID: L1's tag too */
 	u64 owner;		/* the model's identity of this guest */
 	struct vmcb *vmcb12;	/* SVM: L1's VMCB */
 };
@@ -75,6 +76,7 @@ void vd_enter(struct vd_vcpu *v, unsigned int l2);
 void vd_enter_fails(struct vd_vcpu *v, unsigned int l2);
 void vd_exit(struct vd_vcpu *v);
 void vd_l1_flush(struct vd_vcpu *v, unsigned int l2);
+void vd_l1_flush_all(struct vd_vcpu *v, unsigned int l2);
 void vd_l1_invalidate(struct vd_vcpu *v, unsigned int l2, bool request);
 void vd_l1_change_tag(struct vd_vcpu *v, unsigned int l2);
 void vd_l1_vmclear(struct vd_vcpu *v, unsigned int l2);

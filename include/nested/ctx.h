@@ -90,6 +90,9 @@ void nested_ctx_entered(struct nested_ctx *ctx);
  * @guest_tag: On entry, the tag L1 gives L2 (vmcs12 VPID, vmcb12 ASID).
  * @l1_flush: On entry, L1 asked to flush L2's tag (vmcb12 TLB_CONTROL
  *	other than DO_NOTHING).
+ * @l1_flush_all: On entry, L1 asked to flush every tag, its own included
+ *	(vmcb12 TLB_CONTROL FLUSH_ALL_ASID): L1's context is flushed as well
+ *	before L1 runs again.
  * @flush_syncs_mmu: A flush of L2's tag must also resynchronize KVM's
  *	shadow of L2's translations: true for SVM, where flushing an ASID
  *	also drops guest-physical mappings (nested NPT), and whenever L2
@@ -100,6 +103,7 @@ struct nested_transition {
 	bool shared_tag;
 	u32 guest_tag;
 	bool l1_flush;
+	bool l1_flush_all;
 	bool flush_syncs_mmu;
 };
 
@@ -115,7 +119,7 @@ enum nested_transition_action {
 	NESTED_TX_SYNC_MMU	= BIT(1),
 };
 
-unsigned int nested_transition(struct nested_ctx *to,
+unsigned int nested_transition(struct nested_ctx *from, struct nested_ctx *to,
 			       const struct nested_transition *tx);
 
 #endif /* _NESTED_CTX_H */

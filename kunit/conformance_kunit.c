@@ -312,7 +312,7 @@ static void svm_vmcb12_clean_bits_honoured(struct kunit *test)
 	/* L1 changes CR2 and DR7 but marks only DR dirty. */
 	vmcb12->save.cr2 = 0x2000;
 	vmcb12->save.dr7 = 0x401;
-	vmcb12->control.clean = NESTED_VMCB_ALL_CLEAN & ~BIT(NESTED_VMCB_DR);
+	vmcb12->control.clean = VMCB_ALL_CLEAN_MASK & ~BIT(VMCB_DR);
 	vd_enter(v, 0);
 	vd_exit(v);
 	KUNIT_EXPECT_EQ(test, vmcb02->save.dr7, 0x401);
@@ -321,7 +321,7 @@ static void svm_vmcb12_clean_bits_honoured(struct kunit *test)
 
 	/* After L1 VMCLEARs it, a full copy. */
 	vd_l1_vmclear(v, 0);
-	vmcb12->control.clean = NESTED_VMCB_ALL_CLEAN;
+	vmcb12->control.clean = VMCB_ALL_CLEAN_MASK;
 	vd_enter(v, 0);
 	KUNIT_EXPECT_EQ(test, ((struct vmcb *)v->cur->ptr)->save.cr2, 0x2000);
 	vd_exit(v);
@@ -334,7 +334,7 @@ static void svm_modified_group_reaches_hardware(struct kunit *test)
 	struct vd_vcpu *v = vd_vcpu_create(d, 1);
 	int i;
 
-	for (i = 0; i < NESTED_VMCB_NR_GROUPS; i++) {
+	for (i = 0; i < VMCB_NR_GROUPS; i++) {
 		vd_enter(v, 0);
 		vd_exit(v);
 		vd_l1_modify(v, 0, i);
@@ -403,12 +403,32 @@ static void svm_l1_flush_all_asids(struct kunit *test)
 	expect_no_violation(test, d);
 }
 
+/*
+ * After a VMRUN every group is clean but those written before every VMRUN,
+ * the software-defined group (bit 31, Hyper-V's enlightenments when KVM
+ * runs on Hyper-V) included, as KVM's vmcb_mark_all_clean() has it.
+ */
+static void svm_vmrun_leaves_sw_group_clean(struct kunit *test)
+{
+	struct vd *d = vd_create(test, &svm_params);
+	struct vd_vcpu *v = vd_vcpu_create(d, 1);
+
+	vd_run(v);
+	/* Groups 0-11 and 31, but for INTR (3) and CR2 (9). */
+	KUNIT_EXPECT_EQ(test, v->l1.vmcb->control.clean, 0x80000df7);
+	vd_enter(v, 0);
+	KUNIT_EXPECT_TRUE(test, v->cur->vmcb->control.clean & BIT(31));
+	vd_exit(v);
+	expect_no_violation(test, d);
+}
+
 static struct kunit_case svm_cases[] = {
 	KUNIT_CASE(svm_vmcb12_clean_bits_honoured),
 	KUNIT_CASE(svm_modified_group_reaches_hardware),
 	KUNIT_CASE(svm_asid_fallback_is_flushed),
 	KUNIT_CASE(svm_failed_vmrun_keeps_flush),
 	KUNIT_CASE(svm_l1_flush_all_asids),
+	KUNIT_CASE(svm_vmrun_leaves_sw_group_clean),
 	{}
 };
 

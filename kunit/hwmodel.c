@@ -91,9 +91,9 @@
 #define HWM_MAX_PRINTED		16
 
 /* The guest state that #VMEXIT writes back to the VMCB. */
-#define HWM_VMEXIT_WRITTEN	(BIT(NESTED_VMCB_INTR) | BIT(NESTED_VMCB_CR) | \
-				 BIT(NESTED_VMCB_DR) | BIT(NESTED_VMCB_DT) | \
-				 BIT(NESTED_VMCB_SEG) | BIT(NESTED_VMCB_CR2))
+#define HWM_VMEXIT_WRITTEN	(BIT(VMCB_INTR) | BIT(VMCB_CR) | \
+				 BIT(VMCB_DR) | BIT(VMCB_DT) | \
+				 BIT(VMCB_SEG) | BIT(VMCB_CR2))
 
 /* A VMCS: where it is active, and its launch state. */
 struct hwm_vmcs {
@@ -107,7 +107,7 @@ struct hwm_vmcs {
 struct hwm_vmcb_cache {
 	bool valid;
 	u32 asid;
-	u64 version[NESTED_VMCB_NR_GROUPS];
+	u64 version[VMCB_NR_GROUPS];
 };
 
 /* A VMCB: the version of each group in memory, and each CPU's copy. */
@@ -115,7 +115,7 @@ struct hwm_vmcb {
 	struct hlist_node node;
 	u64 pa;
 	int last_cpu;
-	u64 version[NESTED_VMCB_NR_GROUPS];
+	u64 version[VMCB_NR_GROUPS];
 	struct hwm_vmcb_cache *cache;
 };
 
@@ -170,19 +170,19 @@ struct hwm_out {
 	char msg[HWM_MAX_PER_CALL][HWM_MSG_LEN];
 };
 
-static const char * const hwm_group_names[NESTED_VMCB_NR_GROUPS] = {
-	[NESTED_VMCB_INTERCEPTS]	= "INTERCEPTS",
-	[NESTED_VMCB_PERM_MAP]		= "PERM_MAP",
-	[NESTED_VMCB_ASID]		= "ASID",
-	[NESTED_VMCB_INTR]		= "INTR",
-	[NESTED_VMCB_NPT]		= "NPT",
-	[NESTED_VMCB_CR]		= "CR",
-	[NESTED_VMCB_DR]		= "DR",
-	[NESTED_VMCB_DT]		= "DT",
-	[NESTED_VMCB_SEG]		= "SEG",
-	[NESTED_VMCB_CR2]		= "CR2",
-	[NESTED_VMCB_LBR]		= "LBR",
-	[NESTED_VMCB_AVIC]		= "AVIC",
+static const char * const hwm_group_names[VMCB_NR_GROUPS] = {
+	[VMCB_INTERCEPTS]	= "INTERCEPTS",
+	[VMCB_PERM_MAP]		= "PERM_MAP",
+	[VMCB_ASID]		= "ASID",
+	[VMCB_INTR]		= "INTR",
+	[VMCB_NPT]		= "NPT",
+	[VMCB_CR]		= "CR",
+	[VMCB_DR]		= "DR",
+	[VMCB_DT]		= "DT",
+	[VMCB_SEG]		= "SEG",
+	[VMCB_CR2]		= "CR2",
+	[VMCB_LBR]		= "LBR",
+	[VMCB_AVIC]		= "AVIC",
 };
 
 static __printf(3, 4)
@@ -840,7 +840,7 @@ static void __hwm_svm_write(struct hwm *m, struct hwm_out *out, u64 vmcb_pa,
 {
 	struct hwm_vmcb *b;
 
-	if (group >= NESTED_VMCB_NR_GROUPS) {
+	if (group >= VMCB_NR_GROUPS) {
 		hwm_report(m, out,
 			   "write of VMCB %#llx group %u: no such clean group",
 			   vmcb_pa, group);
@@ -855,7 +855,7 @@ static void __hwm_svm_write(struct hwm *m, struct hwm_out *out, u64 vmcb_pa,
  * hwm_svm_write() - Software changed a clean-bit group of a VMCB.
  * @m: The model.
  * @vmcb_pa: Physical address of the VMCB.
- * @group: The group, an &enum nested_vmcb_clean.
+ * @group: The group, an &enum vmcb_clean.
  *
  * Every CPU's cached copy of @group becomes stale: a later VMRUN of the
  * VMCB with @group marked clean is a violation until the group is reloaded
@@ -885,7 +885,7 @@ static void hwm_svm_check_clean(struct hwm *m, struct hwm_out *out, int cpu,
 				const struct vmcb_control_area *ctl)
 	__must_hold(&m->lock)
 {
-	unsigned long clean = ctl->clean & NESTED_VMCB_ALL_CLEAN;
+	unsigned long clean = ctl->clean & VMCB_ALL_CLEAN_MASK;
 	struct hwm_vmcb_cache *c = &b->cache[cpu];
 	unsigned long stale = 0;
 	unsigned int g;
@@ -893,11 +893,11 @@ static void hwm_svm_check_clean(struct hwm *m, struct hwm_out *out, int cpu,
 	/* Nothing cached here: hardware loads every group from memory. */
 	if (!clean || !c->valid)
 		return;
-	for_each_set_bit(g, &clean, NESTED_VMCB_NR_GROUPS)
+	for_each_set_bit(g, &clean, VMCB_NR_GROUPS)
 		if (c->version[g] != b->version[g])
 			stale |= BIT(g);
-	if ((clean & BIT(NESTED_VMCB_ASID)) && c->asid != ctl->asid)
-		stale |= BIT(NESTED_VMCB_ASID);
+	if ((clean & BIT(VMCB_ASID)) && c->asid != ctl->asid)
+		stale |= BIT(VMCB_ASID);
 
 	if (b->last_cpu != cpu)
 		hwm_report(m, out,
@@ -961,7 +961,7 @@ static void __hwm_svm_vmrun(struct hwm *m, struct hwm_out *out, int cpu,
 	hwm_guest_run(m, out, cpu, asid, owner);
 
 	/* #VMEXIT: guest state written back; only this CPU knows it. */
-	for (g = 0; g < NESTED_VMCB_NR_GROUPS; g++)
+	for (g = 0; g < VMCB_NR_GROUPS; g++)
 		if (HWM_VMEXIT_WRITTEN & BIT(g))
 			b->version[g]++;
 	memcpy(b->cache[cpu].version, b->version, sizeof(b->version));

@@ -39,8 +39,8 @@
 #define OWNER_A		1
 #define OWNER_B		2
 
-#define ALL_CLEAN	NESTED_VMCB_ALL_CLEAN
-#define CLEAN_BUT(g)	(NESTED_VMCB_ALL_CLEAN & ~BIT(g))
+#define ALL_CLEAN	VMCB_ALL_CLEAN_MASK
+#define CLEAN_BUT(g)	(VMCB_ALL_CLEAN_MASK & ~BIT(g))
 
 enum hwm_op {
 	OP_END,
@@ -328,30 +328,30 @@ static const struct hwm_case hwm_svm_cases[] = {
 		     VMRUN(0, VMCB_A, 1, 0, ALL_CLEAN, OWNER_A) } },
 	{ "modified with its clean bit cleared",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_CR),
-		     VMRUN(0, VMCB_A, 1, 0, CLEAN_BUT(NESTED_VMCB_CR),
+		     VMCB_WRITE(VMCB_A, VMCB_CR),
+		     VMRUN(0, VMCB_A, 1, 0, CLEAN_BUT(VMCB_CR),
 			   OWNER_A),
 		     VMRUN(0, VMCB_A, 1, 0, ALL_CLEAN, OWNER_A) } },
 	{ "modified and left clean",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_CR),
+		     VMCB_WRITE(VMCB_A, VMCB_CR),
 		     VMRUN(0, VMCB_A, 1, 0, ALL_CLEAN, OWNER_A) },
 	  .violations = 1, .msg = "group CR modified but marked clean" },
 	{ "other group modified and left clean",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_INTERCEPTS),
-		     VMRUN(0, VMCB_A, 1, 0, CLEAN_BUT(NESTED_VMCB_CR),
+		     VMCB_WRITE(VMCB_A, VMCB_INTERCEPTS),
+		     VMRUN(0, VMCB_A, 1, 0, CLEAN_BUT(VMCB_CR),
 			   OWNER_A) },
 	  .violations = 1, .msg = "group INTERCEPTS modified" },
 	{ "several groups left clean, one violation",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_NPT),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_AVIC),
+		     VMCB_WRITE(VMCB_A, VMCB_NPT),
+		     VMCB_WRITE(VMCB_A, VMCB_AVIC),
 		     VMRUN(0, VMCB_A, 1, 0, ALL_CLEAN, OWNER_A) },
 	  .violations = 1, .msg = "stale groups 0x810" },
 	{ "modified while not cached on this cpu",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_CR),
+		     VMCB_WRITE(VMCB_A, VMCB_CR),
 		     VMRUN(1, VMCB_A, 1, 0, ALL_CLEAN, OWNER_A) } },
 	{ "asid changed and left clean",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
@@ -359,7 +359,7 @@ static const struct hwm_case hwm_svm_cases[] = {
 	  .violations = 1, .msg = "group ASID modified but marked clean" },
 	{ "asid changed with its clean bit cleared",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMRUN(0, VMCB_A, 2, 0, CLEAN_BUT(NESTED_VMCB_ASID),
+		     VMRUN(0, VMCB_A, 2, 0, CLEAN_BUT(VMCB_ASID),
 			   OWNER_A) } },
 	{ "ran on cpu 1, back on cpu 0 with clean bits",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
@@ -378,15 +378,15 @@ static const struct hwm_case hwm_svm_cases[] = {
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
 		     VMRUN(1, VMCB_A, 1, 0, 0, OWNER_A),
 		     VMRUN(0, VMCB_A, 1, TLB_CONTROL_FLUSH_ALL_ASID,
-			   BIT(NESTED_VMCB_INTERCEPTS), OWNER_A) },
+			   BIT(VMCB_INTERCEPTS), OWNER_A) },
 	  .violations = 1, .msg = "clean bits 0x1 (stale groups 0x0)" },
 	{ "ran on cpu 1 and written there, back on cpu 0",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_NPT),
-		     VMRUN(1, VMCB_A, 1, 0, CLEAN_BUT(NESTED_VMCB_NPT),
+		     VMCB_WRITE(VMCB_A, VMCB_NPT),
+		     VMRUN(1, VMCB_A, 1, 0, CLEAN_BUT(VMCB_NPT),
 			   OWNER_A),
 		     VMRUN(0, VMCB_A, 1, TLB_CONTROL_FLUSH_ALL_ASID,
-			   BIT(NESTED_VMCB_NPT), OWNER_A) },
+			   BIT(VMCB_NPT), OWNER_A) },
 	  .violations = 1, .msg = "clean bits 0x10 (stale groups 0x10)" },
 	{ "ran on cpu 1, back on cpu 0 with clean 0",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
@@ -401,20 +401,20 @@ static const struct hwm_case hwm_svm_cases[] = {
 		     VMRUN(0, VMCB_B, 2, 0, ALL_CLEAN, OWNER_B) } },
 	{ "writes to another vmcb do not matter",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_B, NESTED_VMCB_CR),
+		     VMCB_WRITE(VMCB_B, VMCB_CR),
 		     VMRUN(0, VMCB_A, 1, 0, ALL_CLEAN, OWNER_A) } },
 	{ "bits above the architectural groups are ignored",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_CR),
+		     VMCB_WRITE(VMCB_A, VMCB_CR),
 		     VMRUN(0, VMCB_A, 1, 0, BIT(31) | BIT(12), OWNER_A) } },
 	{ "failed vmrun caches nothing",
 	  .steps = { VMRUN(0, VMCB_A, 1, 0, 0, OWNER_A),
-		     VMCB_WRITE(VMCB_A, NESTED_VMCB_CR),
+		     VMCB_WRITE(VMCB_A, VMCB_CR),
 		     VMRUN(0, VMCB_A, 0, 0, 0, OWNER_A),
 		     VMRUN(0, VMCB_A, 1, 0, ALL_CLEAN, OWNER_A) },
 	  .violations = 2, .msg = "group CR modified" },
 	{ "write of a group that does not exist",
-	  .steps = { VMCB_WRITE(VMCB_A, NESTED_VMCB_NR_GROUPS) },
+	  .steps = { VMCB_WRITE(VMCB_A, VMCB_NR_GROUPS) },
 	  .violations = 1, .msg = "no such clean group" },
 	{ "vmrun on a cpu out of range",
 	  .steps = { VMRUN(-3, VMCB_A, 1, 0, 0, OWNER_A) },
@@ -711,7 +711,7 @@ static void hwm_violations_count_each(struct kunit *test)
 	svm_vmrun(test, m, 0, VMCB_B, 1, 0, 0, OWNER_B);
 	KUNIT_EXPECT_EQ(test, hwm_violations(m), 41);
 	hwm_reset_violations(m);
-	hwm_svm_write(m, VMCB_A, NESTED_VMCB_NPT);
+	hwm_svm_write(m, VMCB_A, VMCB_NPT);
 	svm_vmrun(test, m, 0, VMCB_A, 1, 0, ALL_CLEAN, OWNER_A);
 	KUNIT_EXPECT_EQ(test, hwm_violations(m), 2);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hwm_last_violation(m),
@@ -775,7 +775,7 @@ static void hwm_callable_with_irqs_disabled(struct kunit *test)
 	hwm_vmx_run(m, 1, false, 1, OWNER_A);
 	hwm_vmx_run(m, 1, false, 1, OWNER_A);
 	svm_vmrun(test, m, 2, VMCB_A, 1, 0, 0, OWNER_B);
-	hwm_svm_write(m, VMCB_A, NESTED_VMCB_CR);
+	hwm_svm_write(m, VMCB_A, VMCB_CR);
 	hwm_invalidate_owner(m, OWNER_B);
 	local_irq_restore(flags);
 	KUNIT_EXPECT_EQ(test, hwm_violations(m), 1);
@@ -869,7 +869,7 @@ static int hwm_stress_fn(void *data)
 		hwm_vmx_run(m, cpu, i > 0, 1 + t->id, 100 + t->id);
 		/* VPIDs and ASIDs share the model's tag space: keep apart. */
 		ctl->asid = 1000 + t->id;
-		ctl->clean = i ? NESTED_VMCB_ALL_CLEAN : 0;
+		ctl->clean = i ? VMCB_ALL_CLEAN_MASK : 0;
 		hwm_svm_vmrun(m, cpu, vmcb, ctl, 200 + t->id);
 		preempt_enable();
 		cond_resched();
@@ -1080,7 +1080,7 @@ static void sched_vmx_run(struct sched *s, struct sched_vcpu *v, int cpu)
 static void sched_svm_run(struct sched *s, struct sched_vcpu *v, int cpu)
 {
 	struct vmcb_control_area *ctl = s->ctl;
-	u32 clean = NESTED_VMCB_ALL_CLEAN & ~NESTED_VMCB_ALWAYS_DIRTY;
+	u32 clean = VMCB_ALL_CLEAN_MASK & ~VMCB_ALWAYS_DIRTY_MASK;
 
 	clean &= ~v->dirty;
 	if (v->cpu != cpu && !sched_mut(s, MUT_KEEP_CLEAN_ON_MIGRATION))
@@ -1132,7 +1132,7 @@ static void hwm_schedule_random(struct kunit *test)
 			v->owes_flush = true;
 		}
 		if (c->svm && r % 3 == 0) {
-			unsigned int g = (r / 3) % NESTED_VMCB_NR_GROUPS;
+			unsigned int g = (r / 3) % VMCB_NR_GROUPS;
 
 			hwm_svm_write(s->m, v->pa, g);
 			if (!sched_mut(s, MUT_KEEP_WRITTEN_CLEAN))

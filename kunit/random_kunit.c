@@ -113,7 +113,7 @@ static void random_schedule(struct kunit *test)
 		case 13:
 			if (!x->in_l2)
 				vd_l1_modify(x, l2, (r >> 16) %
-					     NESTED_VMCB_NR_GROUPS);
+					     VMCB_NR_GROUPS);
 			break;
 		default:
 			if (smp)

@@ -66,7 +66,7 @@ static bool vd_invvpid(unsigned long type, u16 vpid, u64 gva)
 static void vd_set_asid(struct vmcb *vmcb, u32 asid)
 {
 	vmcb->control.asid = asid;
-	hwm_svm_write(vd_of_test()->m, __pa(vmcb), NESTED_VMCB_ASID);
+	hwm_svm_write(vd_of_test()->m, __pa(vmcb), VMCB_ASID);
 }
 
 static void vd_set_tlb_ctl(struct vmcb *vmcb, u8 tlb_ctl)
@@ -376,7 +376,7 @@ void vd_enter(struct vd_vcpu *v, unsigned int i)
 	l2->l1_flush = false;
 	l2->l1_flush_all = false;
 	/* L1 sets the clean bits of what it did not change since. */
-	l2->vmcb12->control.clean = NESTED_VMCB_ALL_CLEAN;
+	l2->vmcb12->control.clean = VMCB_ALL_CLEAN_MASK;
 
 	vd_ipi_begin(v->d);
 	preempt_disable();

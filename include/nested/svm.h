@@ -10,48 +10,50 @@
 #include <linux/types.h>
 
 /**
- * enum nested_vmcb_clean - The VMCB clean-field groups (AMD APM vol. 2,
- * "VMCB Clean Field").
- * @NESTED_VMCB_INTERCEPTS: Intercept vectors, TSC offset, pause filter.
- * @NESTED_VMCB_PERM_MAP: IOPM and MSRPM base addresses.
- * @NESTED_VMCB_ASID: The guest ASID.
- * @NESTED_VMCB_INTR: int_ctl, int_vector.
- * @NESTED_VMCB_NPT: np_enable, nCR3, gPAT.
- * @NESTED_VMCB_CR: CR0, CR3, CR4, EFER.
- * @NESTED_VMCB_DR: DR6, DR7.
- * @NESTED_VMCB_DT: GDT, IDT.
- * @NESTED_VMCB_SEG: CS, DS, SS, ES, CPL.
- * @NESTED_VMCB_CR2: CR2.
- * @NESTED_VMCB_LBR: DBGCTL and the last-branch records.
- * @NESTED_VMCB_AVIC: AVIC backing page and table pointers.
- * @NESTED_VMCB_NR_GROUPS: Number of architectural groups.
+ * enum vmcb_clean - The VMCB clean-field groups (AMD APM vol. 2, "VMCB
+ * Clean Field"), for KVM's SVM code and the layer alike.
+ * @VMCB_INTERCEPTS: Intercept vectors, TSC offset, pause filter.
+ * @VMCB_PERM_MAP: IOPM and MSRPM base addresses.
+ * @VMCB_ASID: The guest ASID.
+ * @VMCB_INTR: int_ctl, int_vector.
+ * @VMCB_NPT: np_enable, nCR3, gPAT.
+ * @VMCB_CR: CR0, CR3, CR4, EFER.
+ * @VMCB_DR: DR6, DR7.
+ * @VMCB_DT: GDT, IDT.
+ * @VMCB_SEG: CS, DS, SS, ES, CPL.
+ * @VMCB_CR2: CR2.
+ * @VMCB_LBR: DBGCTL and the last-branch records.
+ * @VMCB_AVIC: AVIC backing page and table pointers.
+ * @VMCB_NR_GROUPS: Number of architectural groups.
+ * @VMCB_SW: Reserved for the hypervisor: Hyper-V's nested enlightenments
+ *	when KVM runs on Hyper-V.  Never copied from a vmcb12.
  *
  * A set bit in the VMCB's clean field lets the processor use its cached
  * copy of the group; software must clear the bit whenever it changes the
  * group, and clear all bits when the VMCB last ran on another processor.
  */
-enum nested_vmcb_clean {
-	NESTED_VMCB_INTERCEPTS,
-	NESTED_VMCB_PERM_MAP,
-	NESTED_VMCB_ASID,
-	NESTED_VMCB_INTR,
-	NESTED_VMCB_NPT,
-	NESTED_VMCB_CR,
-	NESTED_VMCB_DR,
-	NESTED_VMCB_DT,
-	NESTED_VMCB_SEG,
-	NESTED_VMCB_CR2,
-	NESTED_VMCB_LBR,
-	NESTED_VMCB_AVIC,
-	NESTED_VMCB_NR_GROUPS,
+enum vmcb_clean {
+	VMCB_INTERCEPTS,
+	VMCB_PERM_MAP,
+	VMCB_ASID,
+	VMCB_INTR,
+	VMCB_NPT,
+	VMCB_CR,
+	VMCB_DR,
+	VMCB_DT,
+	VMCB_SEG,
+	VMCB_CR2,
+	VMCB_LBR,
+	VMCB_AVIC,
+	VMCB_NR_GROUPS,
+	VMCB_SW = 31,
 };
 
-/* Every architectural clean bit. */
-#define NESTED_VMCB_ALL_CLEAN	GENMASK(NESTED_VMCB_NR_GROUPS - 1, 0)
+/* Every clean bit. */
+#define VMCB_ALL_CLEAN_MASK	(GENMASK(VMCB_NR_GROUPS - 1, 0) | BIT(VMCB_SW))
 
 /* TPR and CR2 are written before every VMRUN: never marked clean. */
-#define NESTED_VMCB_ALWAYS_DIRTY \
-	(BIT(NESTED_VMCB_INTR) | BIT(NESTED_VMCB_CR2))
+#define VMCB_ALWAYS_DIRTY_MASK	(BIT(VMCB_INTR) | BIT(VMCB_CR2))
 
 struct nested_ctx;
 struct tlb_tags;

@@ -49,60 +49,60 @@ void __svm_hw_copy_group(struct vmcb *dst, const struct vmcb *src,
 	const struct vmcb_save_area *ss = &src->save;
 
 	switch (group) {
-	case NESTED_VMCB_INTERCEPTS:
+	case VMCB_INTERCEPTS:
 		memcpy(dc->intercepts, sc->intercepts, sizeof(dc->intercepts));
 		dc->pause_filter_thresh = sc->pause_filter_thresh;
 		dc->pause_filter_count = sc->pause_filter_count;
 		dc->tsc_offset = sc->tsc_offset;
 		break;
-	case NESTED_VMCB_PERM_MAP:
+	case VMCB_PERM_MAP:
 		dc->iopm_base_pa = sc->iopm_base_pa;
 		dc->msrpm_base_pa = sc->msrpm_base_pa;
 		break;
-	case NESTED_VMCB_ASID:
+	case VMCB_ASID:
 		dc->asid = sc->asid;
 		break;
-	case NESTED_VMCB_INTR:
+	case VMCB_INTR:
 		dc->int_ctl = sc->int_ctl;
 		dc->int_vector = sc->int_vector;
 		break;
-	case NESTED_VMCB_NPT:
+	case VMCB_NPT:
 		dc->nested_ctl = sc->nested_ctl;
 		dc->nested_cr3 = sc->nested_cr3;
 		ds->g_pat = ss->g_pat;
 		break;
-	case NESTED_VMCB_CR:
+	case VMCB_CR:
 		ds->cr0 = ss->cr0;
 		ds->cr3 = ss->cr3;
 		ds->cr4 = ss->cr4;
 		ds->efer = ss->efer;
 		break;
-	case NESTED_VMCB_DR:
+	case VMCB_DR:
 		ds->dr6 = ss->dr6;
 		ds->dr7 = ss->dr7;
 		break;
-	case NESTED_VMCB_DT:
+	case VMCB_DT:
 		ds->gdtr = ss->gdtr;
 		ds->idtr = ss->idtr;
 		break;
-	case NESTED_VMCB_SEG:
+	case VMCB_SEG:
 		ds->cs = ss->cs;
 		ds->ds = ss->ds;
 		ds->ss = ss->ss;
 		ds->es = ss->es;
 		ds->cpl = ss->cpl;
 		break;
-	case NESTED_VMCB_CR2:
+	case VMCB_CR2:
 		ds->cr2 = ss->cr2;
 		break;
-	case NESTED_VMCB_LBR:
+	case VMCB_LBR:
 		ds->dbgctl = ss->dbgctl;
 		ds->br_from = ss->br_from;
 		ds->br_to = ss->br_to;
 		ds->last_excp_from = ss->last_excp_from;
 		ds->last_excp_to = ss->last_excp_to;
 		break;
-	case NESTED_VMCB_AVIC:
+	case VMCB_AVIC:
 		dc->avic_backing_page = sc->avic_backing_page;
 		dc->avic_logical_id = sc->avic_logical_id;
 		dc->avic_physical_id = sc->avic_physical_id;

@@ -34,10 +34,13 @@
 
 #include "hw.h"
 
-/* The groups of a vmcb12 that are copied to vmcb02: not L1's ASID. */
+/*
+ * The groups of a vmcb12 that are copied to vmcb02: not L1's ASID, AVIC
+ * or software group, which are KVM's own in vmcb02.
+ */
 #define SVM_VMCB12_GROUPS \
-	(NESTED_VMCB_ALL_CLEAN & ~(BIT(NESTED_VMCB_ASID) | \
-				   BIT(NESTED_VMCB_AVIC)))
+	(VMCB_ALL_CLEAN_MASK & ~(BIT(VMCB_ASID) | BIT(VMCB_AVIC) | \
+				 BIT(VMCB_SW)))
 
 static struct nested_svm_caps svm_caps;
 static struct tlb_tags svm_asids;
@@ -167,7 +170,7 @@ EXPORT_SYMBOL_GPL(nested_svm_asids);
 /**
  * nested_svm_mark_dirty() - Record that software changed a VMCB group.
  * @ctx: The VMCB's context.
- * @group: The group (&enum nested_vmcb_clean).
+ * @group: The group (&enum vmcb_clean).
  *
  * Context: The vCPU's own context.
  */
@@ -193,7 +196,7 @@ void nested_svm_pre_run(struct nested_ctx *ctx)
 
 	if (vmcb->control.asid != asid) {
 		svm_hw_set_asid(vmcb, asid);
-		nested_svm_mark_dirty(ctx, NESTED_VMCB_ASID);
+		nested_svm_mark_dirty(ctx, VMCB_ASID);
 	}
 	nested_ctx_prepare_entry(ctx);
 }
@@ -214,7 +217,7 @@ void nested_svm_post_run(struct nested_ctx *ctx)
 	struct vmcb *vmcb = ctx->ptr;
 
 	svm_hw_set_tlb_ctl(vmcb, TLB_CONTROL_DO_NOTHING);
-	svm_hw_set_clean(vmcb, NESTED_VMCB_ALL_CLEAN & ~NESTED_VMCB_ALWAYS_DIRTY);
+	svm_hw_set_clean(vmcb, VMCB_ALL_CLEAN_MASK & ~VMCB_ALWAYS_DIRTY_MASK);
 	nested_ctx_entered(ctx);
 }
 EXPORT_SYMBOL_GPL(nested_svm_post_run);
@@ -231,7 +234,7 @@ EXPORT_SYMBOL_GPL(nested_svm_post_run);
  * L1's ASID and AVIC groups are never copied: vmcb02 has KVM's own.
  *
  * Context: Any context.
- * Return: A mask of BIT(&enum nested_vmcb_clean) groups.
+ * Return: A mask of BIT(&enum vmcb_clean) groups.
  */
 u32 nested_svm_vmcb12_groups(bool same_vmcb12, u32 vmcb12_clean)
 {
@@ -257,7 +260,7 @@ void nested_svm_copy_vmcb12(struct nested_ctx *vmcb02,
 	unsigned long mask = groups;
 	unsigned int group;
 
-	for_each_set_bit(group, &mask, NESTED_VMCB_NR_GROUPS) {
+	for_each_set_bit(group, &mask, VMCB_NR_GROUPS) {
 		svm_hw_copy_group(vmcb02->ptr, vmcb12, group);
 		nested_svm_mark_dirty(vmcb02, group);
 	}

@@ -422,6 +422,70 @@ static void svm_vmrun_leaves_sw_group_clean(struct kunit *test)
 	expect_no_violation(test, d);
 }
 
+/*
+ * No ASID left for the space (SEV takes all but the last): kvm_amd loads
+ * as in 6.12, and every VMCB runs on the fallback ASID, flushed each time.
+ */
+static void svm_empty_asid_space_runs_on_fallback(struct kunit *test)
+{
+	struct vd_params p = svm_params;
+	struct vd_vcpu *a, *b;
+	struct vd *d;
+	int i;
+
+	p.nr_tags = 0;
+	d = vd_create(test, &p);
+	a = vd_vcpu_create(d, 1);
+	b = vd_vcpu_create(d, 0);
+	KUNIT_EXPECT_EQ(test, a->l1_tag.hw, 0);
+	for (i = 0; i < 5; i++) {
+		vd_enter(a, 0);
+		vd_exit(a);
+		vd_run(b);
+	}
+	KUNIT_EXPECT_EQ(test, b->l1.vmcb->control.asid, 1);
+	KUNIT_EXPECT_GE(test, d->flushes, 15);
+	expect_no_violation(test, d);
+}
+
+/* More ASIDs than VPIDs' 16 bits: the space stops at 65535. */
+static void svm_large_asid_space_is_capped(struct kunit *test)
+{
+	struct vd_params p = svm_params;
+	struct vd *d;
+
+	p.nr_tags = 0x1ffff;
+	d = vd_create(test, &p);
+	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(d->tags), 0xffff);
+	vd_run(vd_vcpu_create(d, 0));
+	expect_no_violation(test, d);
+}
+
+/*
+ * Registering the SVM backend again fails with -EEXIST and leaves the
+ * registered backend's ASID space as it was.
+ */
+static void svm_register_twice_keeps_asids(struct kunit *test)
+{
+	struct nested_svm_caps caps = {
+		.flushbyasid = true,
+		.min_asid = 1,
+		.max_asid = 9,
+	};
+	struct vd *d = vd_create(test, &svm_params);
+	struct vd_vcpu *a = vd_vcpu_create(d, 0), *b;
+	unsigned int nr_free = tlb_tags_nr_free(d->tags);
+
+	KUNIT_EXPECT_EQ(test, nested_svm_register(&caps), -EEXIST);
+	KUNIT_ASSERT_EQ(test, tlb_tags_nr_free(d->tags), nr_free);
+	b = vd_vcpu_create(d, 0);
+	KUNIT_EXPECT_NE(test, a->l1_tag.hw, 0);
+	KUNIT_EXPECT_NE(test, b->l1_tag.hw, a->l1_tag.hw);
+	vd_run(a);
+	vd_run(b);
+	expect_no_violation(test, d);
+}
+
 static struct kunit_case svm_cases[] = {
 	KUNIT_CASE(svm_vmcb12_clean_bits_honoured),
 	KUNIT_CASE(svm_modified_group_reaches_hardware),
@@ -429,6 +493,9 @@ static struct kunit_case svm_cases[] = {
 	KUNIT_CASE(svm_failed_vmrun_keeps_flush),
 	KUNIT_CASE(svm_l1_flush_all_asids),
 	KUNIT_CASE(svm_vmrun_leaves_sw_group_clean),
+	KUNIT_CASE(svm_empty_asid_space_runs_on_fallback),
+	KUNIT_CASE(svm_large_asid_space_is_capped),
+	KUNIT_CASE(svm_register_twice_keeps_asids),
 	{}
 };
 

@@ -62,7 +62,8 @@ static const struct tags_range_case tags_range_cases[] = {
 	{ "one tag", 7, 7, 0 },
 	{ "asid range above sev", 100, 32767, 0 },
 	{ "min 0 is the host's", 0, 10, -EINVAL },
-	{ "min above max", 5, 4, -EINVAL },
+	{ "empty: max is min - 1", 5, 4, 0 },
+	{ "max below min - 1", 5, 3, -EINVAL },
 	{ "max above 65535", 1, TLB_TAGS_MAX + 1, -EINVAL },
 };
 
@@ -83,8 +84,10 @@ static void tlb_tags_init_range(struct kunit *test)
 			c->ret);
 	if (c->ret)
 		return;
-	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(&tags), c->max - c->min + 1);
-	KUNIT_EXPECT_EQ(test, tlb_tags_alloc(&tags, &tag), c->min);
+	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(&tags), c->max + 1 - c->min);
+	/* An empty space hands out the fallback, 0. */
+	KUNIT_EXPECT_EQ(test, tlb_tags_alloc(&tags, &tag),
+			c->max < c->min ? 0 : c->min);
 	tlb_tags_free(&tags, &tag);
 	tlb_tags_destroy(&tags);
 }

@@ -74,20 +74,22 @@ static unsigned int tlb_tags_nbits(const struct tlb_tags *tags)
  * @name: For messages; must outlive the space.
  * @min: Lowest tag, at least 1 (0 is the host's).
  * @max: Highest tag, at most %TLB_TAGS_MAX.  A value below the hardware's
- *	limit caps the space, e.g. to make exhaustion testable.
+ *	limit caps the space, e.g. to make exhaustion testable; @min - 1
+ *	makes an empty space, from which every allocation gets the
+ *	fallback (no tag is left for it once others took theirs).
  * @flush_all: NULL to reuse freed tags at once; otherwise freed tags are
  *	reused only after this callback has flushed them on every CPU.
  *
  * Context: Process context; may sleep.
- * Return: 0 on success; -EINVAL if the range is empty, includes 0 or
- * exceeds %TLB_TAGS_MAX; -ENOMEM if memory runs out.
+ * Return: 0 on success; -EINVAL if the range includes 0, exceeds
+ * %TLB_TAGS_MAX or ends below @min - 1; -ENOMEM if memory runs out.
  */
 int tlb_tags_init(struct tlb_tags *tags, const char *name, u32 min, u32 max,
 		  tlb_tags_flush_all_t flush_all)
 {
 	unsigned int nbits, pad, nslots;
 
-	if (!min || min > max || max > TLB_TAGS_MAX)
+	if (!min || max < min - 1 || max > TLB_TAGS_MAX)
 		return -EINVAL;
 
 	memset(tags, 0, sizeof(*tags));

@@ -105,24 +105,29 @@ static const struct nested_vendor_ops svm_nested_ops = {
  * nested_svm_register() - Register the SVM backend.
  * @caps: What the processor supports; copied.
  *
- * Creates the ASID space [@caps->min_asid, @caps->max_asid - 1]; ASID
- * @caps->max_asid is the shared fallback.
+ * Creates the ASID space [@caps->min_asid, @caps->max_asid - 1], capped at
+ * 65535; ASID @caps->max_asid is the shared fallback.  A processor whose
+ * ASIDs SEV takes up to @caps->max_asid - 1 gets an empty space: every
+ * VMCB runs on the fallback, flushed at each VMRUN, as 6.12 ran them on
+ * its one ASID left with a flush at each generation.
  *
  * Context: Process context.
- * Return: 0; -EINVAL if the range leaves no ASID for the space or its top
- * exceeds 65535; -ENOMEM; -EEXIST if a backend is registered.
+ * Return: 0; -EEXIST if a backend is registered, before anything changes;
+ * -EINVAL if @caps->min_asid is 0 or above @caps->max_asid; -ENOMEM.
  */
 int nested_svm_register(const struct nested_svm_caps *caps)
 {
+	u32 top;
 	int ret;
 
-	if (!caps->min_asid || caps->min_asid >= caps->max_asid ||
-	    caps->max_asid - 1 > TLB_TAGS_MAX)
+	if (svm_registered || nested_vendor_registered())
+		return -EEXIST;
+	if (!caps->min_asid || caps->min_asid > caps->max_asid)
 		return -EINVAL;
 
 	svm_caps = *caps;
-	ret = tlb_tags_init(&svm_asids, "asid", caps->min_asid,
-			    caps->max_asid - 1, NULL);
+	top = min_t(u32, caps->max_asid - 1, TLB_TAGS_MAX);
+	ret = tlb_tags_init(&svm_asids, "asid", caps->min_asid, top, NULL);
 	if (ret)
 		return ret;
 	ret = nested_vendor_register(&svm_nested_ops);

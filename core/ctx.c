@@ -121,6 +121,36 @@ void nested_ctx_set_tag(struct nested_ctx *ctx, struct tlb_tags *tags,
 }
 EXPORT_SYMBOL_GPL(nested_ctx_set_tag);
 
+/**
+ * nested_ctx_share_tag() - Run a context with a tag taken on first use.
+ * @ctx: The context.
+ * @tags: The space @shared comes from.
+ * @shared: The tag @ctx shares with others (L1's or L2's ASID of a VM,
+ *	shared by its vCPUs): allocated by the first call, and by a later
+ *	one if the space was exhausted at every call before.
+ *
+ * Called before each VM-entry that may be the first with @shared (SVM:
+ * every KVM_RUN for L1, every nested VMRUN for L2), so that a VM holds no
+ * tag it does not run with, and one on the fallback takes a tag of its
+ * own as soon as the space has room.  @ctx takes the tag if it runs with
+ * another one (its first entry then flushes, see nested_ctx_set_tag()).
+ *
+ * Context: Process context; may sleep while @shared has no tag.  @ctx is
+ * not in use by a running guest.
+ * Return: true if @ctx has a tag, false if it runs on the fallback.
+ */
+bool nested_ctx_share_tag(struct nested_ctx *ctx, struct tlb_tags *tags,
+			  struct tlb_tag *shared)
+{
+	u32 hw = tlb_tags_get(tags, shared);
+
+	if (ctx->tags != tags || ctx->tag.hw != hw ||
+	    ctx->tag.seq != shared->seq)
+		nested_ctx_set_tag(ctx, tags, shared);
+	return hw;
+}
+EXPORT_SYMBOL_GPL(nested_ctx_share_tag);
+
 /* Runs on ctx->cpu with interrupts disabled. */
 static void __nested_ctx_clear(void *arg)
 {

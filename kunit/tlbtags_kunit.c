@@ -12,6 +12,7 @@
 #include <linux/random.h>
 #include <linux/sched/task.h>
 
+#include <nested/ctx.h>
 #include <nested/tlbtags.h>
 
 #include "nested_kunit.h"
@@ -104,6 +105,34 @@ static void tlb_tags_alloc_in_order_then_exhausted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, extra.hw, 0);
 	/* Exhaustion persists and stays quiet. */
 	KUNIT_EXPECT_EQ(test, tlb_tags_alloc(tags, &extra), 0);
+}
+
+/* A shared tag is taken on first use, once, and again after exhaustion. */
+static void tlb_tags_get_first_use_and_retry(struct kunit *test)
+{
+	struct tlb_tags *tags = tags_for_test(test, 1, 2, NULL);
+	struct tlb_tag shared = {}, other = {}, hog;
+	struct nested_ctx ctx;
+	u64 seq;
+
+	KUNIT_EXPECT_EQ(test, tlb_tags_get(tags, &shared), 1);
+	seq = shared.seq;
+	KUNIT_EXPECT_EQ(test, tlb_tags_get(tags, &shared), 1);
+	KUNIT_EXPECT_EQ(test, shared.seq, seq);
+	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(tags), 1);
+
+	/* Exhausted: the fallback, until a tag is freed. */
+	KUNIT_EXPECT_EQ(test, tlb_tags_alloc(tags, &hog), 2);
+	nested_ctx_init(&ctx);
+	KUNIT_EXPECT_FALSE(test, nested_ctx_share_tag(&ctx, tags, &other));
+	KUNIT_EXPECT_EQ(test, ctx.tag.hw, 0);
+	KUNIT_EXPECT_PTR_EQ(test, ctx.tags, tags);
+	tlb_tags_free(tags, &hog);
+	KUNIT_EXPECT_TRUE(test, nested_ctx_share_tag(&ctx, tags, &other));
+	KUNIT_EXPECT_EQ(test, ctx.tag.hw, 2);
+	KUNIT_EXPECT_EQ(test, ctx.tag.seq, other.seq);
+	tlb_tags_free(tags, &other);
+	tlb_tags_free(tags, &shared);
 }
 
 static void tlb_tags_alloc_boundaries(struct kunit *test)
@@ -289,6 +318,7 @@ static void tlb_tags_exhaustion_recovers(struct kunit *test)
 static struct kunit_case tlb_tags_alloc_cases[] = {
 	KUNIT_CASE_PARAM(tlb_tags_init_range, tags_range_gen_params),
 	KUNIT_CASE(tlb_tags_alloc_in_order_then_exhausted),
+	KUNIT_CASE(tlb_tags_get_first_use_and_retry),
 	KUNIT_CASE(tlb_tags_alloc_boundaries),
 	KUNIT_CASE(tlb_tags_free_then_realloc_lowest),
 	KUNIT_CASE(tlb_tags_alloc_stamps_unique),

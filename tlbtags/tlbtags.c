@@ -164,23 +164,13 @@ static void tlb_tags_reclaim(struct tlb_tags *tags)
 			__set_bit(w, tags->nonfull);
 }
 
-/**
- * tlb_tags_alloc() - Allocate a tag.
- * @tags: The space.
- * @tag: Filled in: the tag and the stamp of this allocation.
- *
- * When no tag is left, @tag->hw is 0 and the caller must run on its shared
- * fallback, flushed on every VM-entry.  Exhaustion is not an error of the
- * kernel (userspace can cause it) and is not reported.
- *
- * Context: Process context; takes the space's mutex.
- * Return: @tag->hw, which is 0 if the space is exhausted.
- */
-u32 tlb_tags_alloc(struct tlb_tags *tags, struct tlb_tag *tag)
+/* Allocate @tag with the space's mutex held; see tlb_tags_alloc(). */
+static u32 __tlb_tags_alloc(struct tlb_tags *tags, struct tlb_tag *tag)
 {
 	unsigned int w, bit;
+	u32 hw;
 
-	guard(mutex)(&tags->lock);
+	lockdep_assert_held(&tags->lock);
 
 	w = find_first_bit(tags->nonfull, tags->nr_words);
 	if (w >= tags->nr_words && tags->nr_pending) {
@@ -198,11 +188,57 @@ u32 tlb_tags_alloc(struct tlb_tags *tags, struct tlb_tag *tag)
 	if (tags->map[w] == ~0UL)
 		__clear_bit(w, tags->nonfull);
 
-	tag->hw = tags->min + bit;
+	/* The stamp first: tlb_tags_get() reads hw without the mutex. */
+	hw = tags->min + bit;
 	tag->seq = ++tags->seq;
-	return tag->hw;
+	smp_store_release(&tag->hw, hw);
+	return hw;
+}
+
+/**
+ * tlb_tags_alloc() - Allocate a tag.
+ * @tags: The space.
+ * @tag: Filled in: the tag and the stamp of this allocation.
+ *
+ * When no tag is left, @tag->hw is 0 and the caller must run on its shared
+ * fallback, flushed on every VM-entry.  Exhaustion is not an error of the
+ * kernel (userspace can cause it) and is not reported.
+ *
+ * Context: Process context; takes the space's mutex.
+ * Return: @tag->hw, which is 0 if the space is exhausted.
+ */
+u32 tlb_tags_alloc(struct tlb_tags *tags, struct tlb_tag *tag)
+{
+	guard(mutex)(&tags->lock);
+	return __tlb_tags_alloc(tags, tag);
 }
 EXPORT_SYMBOL_GPL(tlb_tags_alloc);
+
+/**
+ * tlb_tags_get() - Allocate a shared tag on first use.
+ * @tags: The space.
+ * @tag: A tag its users share (all vCPUs of a VM share its ASIDs): hw 0
+ *	until it is first allocated, and while the space is exhausted.
+ *
+ * Allocates @tag if it has no tag yet, so that a tag is taken only once
+ * something runs with it, and is taken again by a later call once the
+ * space has room after it ran out.  Several users may call it at once;
+ * one allocates, the others see its tag.  With a tag, it costs one load.
+ *
+ * Context: Process context; takes the space's mutex if @tag has no tag.
+ * Return: @tag->hw, which is 0 if the space is exhausted.
+ */
+u32 tlb_tags_get(struct tlb_tags *tags, struct tlb_tag *tag)
+{
+	u32 hw = smp_load_acquire(&tag->hw);
+
+	if (hw)
+		return hw;
+	guard(mutex)(&tags->lock);
+	return tag->hw ?: __tlb_tags_alloc(tags, tag);
+}
+EXPORT_SYMBOL_GPL(tlb_tags_get);
+
 
 /**
  * tlb_tags_free() - Free a tag.

@@ -70,6 +70,8 @@ int nested_ctx_alloc(struct nested_ctx *ctx, gfp_t gfp);
 void nested_ctx_free(struct nested_ctx *ctx);
 void nested_ctx_set_tag(struct nested_ctx *ctx, struct tlb_tags *tags,
 			const struct tlb_tag *tag);
+bool nested_ctx_share_tag(struct nested_ctx *ctx, struct tlb_tags *tags,
+			  struct tlb_tag *shared);
 
 bool nested_ctx_load(struct nested_ctx *ctx);
 bool nested_ctx_switch(struct nested_ctx *from, struct nested_ctx *to);

@@ -78,7 +78,7 @@ int nested_svm_register(const struct nested_svm_caps *caps);
 void nested_svm_unregister(void);
 struct tlb_tags *nested_svm_asids(void);
 
-void nested_svm_pre_run(struct nested_ctx *ctx);
+bool nested_svm_pre_run(struct nested_ctx *ctx);
 void nested_svm_post_run(struct nested_ctx *ctx);
 void nested_svm_mark_dirty(struct nested_ctx *ctx, unsigned int group);
 

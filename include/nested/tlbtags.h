@@ -90,6 +90,7 @@ int tlb_tags_init(struct tlb_tags *tags, const char *name, u32 min, u32 max,
 		  tlb_tags_flush_all_t flush_all);
 void tlb_tags_destroy(struct tlb_tags *tags);
 u32 tlb_tags_alloc(struct tlb_tags *tags, struct tlb_tag *tag);
+u32 tlb_tags_get(struct tlb_tags *tags, struct tlb_tag *tag);
 void tlb_tags_free(struct tlb_tags *tags, struct tlb_tag *tag);
 unsigned int tlb_tags_nr_free(struct tlb_tags *tags);
 

@@ -193,8 +193,10 @@ EXPORT_SYMBOL_GPL(nested_svm_mark_dirty);
  * has none), then lets the core decide the flush (nested_ctx_prepare_entry()).
  *
  * Context: Interrupts disabled, immediately before VMRUN.
+ * Return: true if the VMRUN flushes the ASID (or every ASID), for KVM's
+ * statistics.
  */
-void nested_svm_pre_run(struct nested_ctx *ctx)
+bool nested_svm_pre_run(struct nested_ctx *ctx)
 {
 	struct vmcb *vmcb = ctx->ptr;
 	u32 asid = ctx->tag.hw ?: svm_caps.max_asid;
@@ -203,7 +205,7 @@ void nested_svm_pre_run(struct nested_ctx *ctx)
 		svm_hw_set_asid(vmcb, asid);
 		nested_svm_mark_dirty(ctx, VMCB_ASID);
 	}
-	nested_ctx_prepare_entry(ctx);
+	return nested_ctx_prepare_entry(ctx);
 }
 EXPORT_SYMBOL_GPL(nested_svm_pre_run);
 

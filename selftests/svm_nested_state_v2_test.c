@@ -13,7 +13,9 @@
  *    one it was restored from;
  *  - the guest runs on to the end, L2 resuming where it was saved.
  * In guest mode it also sets containers that break one rule each and
- * checks the error and that the vCPU's state did not change.
+ * checks the error and that the vCPU's state did not change, and checks
+ * that VMCB12's DR7 is L2's own while KVM_SET_GUEST_DEBUG puts the
+ * debugger's in the VMCB.
  *
  * The container layout is read from Documentation/nested-state.rst of the
  * layer, independently of the layer's own headers.
@@ -432,6 +434,53 @@ static void check_bad_containers(struct kvm_vcpu *vcpu, int stage)
 }
 
 /*
+ * 6.12-format states whose L1 save area (what #VMEXIT restores) has a CR4
+ * or EFER bit the vCPU model reserves: refused with EINVAL, by KVM's own
+ * checks of L1's state, and nothing changes.
+ */
+static void check_bad_legacy(struct kvm_vcpu *vcpu, struct kvm_x86_state *st,
+			     int stage)
+{
+	static const struct {
+		const char *name;
+		int cr4_bit, efer_bit;
+	} cases[] = {
+		{ "L1 CR4 bit 31 (reserved)", 31, -1 },
+		{ "L1 CR4 bit 63 (reserved)", 63, -1 },
+		{ "L1 EFER bit 63 (reserved)", -1, 63 },
+		{ "L1 EFER bit 17 (reserved)", -1, 17 },
+	};
+	struct kvm_nested_state *good = state_alloc();
+	struct kvm_nested_state *bad = state_alloc();
+	struct kvm_nested_state *after = state_alloc();
+	struct vmcb_save_area *save;
+	unsigned int i;
+	int r;
+
+	get_state_v2(vcpu, good);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memcpy(bad, &st->nested, st->nested.size);
+		save = &((struct vmcb *)bad->data.svm[0].vmcb12)->save;
+		if (cases[i].cr4_bit >= 0)
+			save->cr4 |= BIT_ULL(cases[i].cr4_bit);
+		if (cases[i].efer_bit >= 0)
+			save->efer |= BIT_ULL(cases[i].efer_bit);
+		r = __vcpu_nested_state_set(vcpu, bad);
+		TEST_ASSERT(r == -1 && errno == EINVAL,
+			    "stage %d, 6.12 format, %s: KVM_SET_NESTED_STATE gave %d, errno %d, expected EINVAL",
+			    stage, cases[i].name, r, errno);
+		get_state_v2(vcpu, after);
+		TEST_ASSERT(after->size == good->size &&
+			    !memcmp(after, good, good->size),
+			    "stage %d, 6.12 format, %s: state changed by a failed KVM_SET_NESTED_STATE",
+			    stage, cases[i].name);
+	}
+	free(good);
+	free(bad);
+	free(after);
+}
+
+/*
  * A buffer that holds only the header: KVM_GET_NESTED_STATE must fail with
  * E2BIG and say the size it needs, in either format, unless the state is
  * only the header.
@@ -461,6 +510,33 @@ static void check_small_buffer(struct kvm_vcpu *vcpu, bool v2, u32 size,
  * mode: KVM leaves guest mode and enters it again from the container;
  * the state read afterwards must be the same.
  */
+/*
+ * Under KVM_SET_GUEST_DEBUG with hardware breakpoints the VMCB's DR7 is the
+ * debugger's.  L2's own DR7, which the v2 state saves in VMCB12, is the
+ * one KVM_GET_DEBUGREGS reports, through which the 6.12 format carries it.
+ */
+static void check_dr7_under_guest_debug(struct kvm_vcpu *vcpu, int stage)
+{
+	struct kvm_guest_debug dbg = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
+	};
+	struct kvm_nested_state *s = state_alloc();
+	struct kvm_debugregs regs;
+
+	/* An enabled breakpoint (G0) at an address L2 never executes. */
+	dbg.arch.debugreg[0] = 0xdead000;
+	dbg.arch.debugreg[7] = 0x400 | BIT(1);
+	vcpu_guest_debug_set(vcpu, &dbg);
+	get_state_v2(vcpu, s);
+	vcpu_debugregs_get(vcpu, &regs);
+	TEST_ASSERT(vmcb12_of(s)->save.dr7 == regs.dr7,
+		    "stage %d: VMCB12's DR7 %#lx under KVM_SET_GUEST_DEBUG, L2's is %#llx",
+		    stage, (ulong)vmcb12_of(s)->save.dr7, regs.dr7);
+	dbg.control = 0;
+	vcpu_guest_debug_set(vcpu, &dbg);
+	free(s);
+}
+
 static void check_set_in_place(struct kvm_vcpu *vcpu,
 			       struct kvm_nested_state *v2, int stage)
 {
@@ -545,6 +621,8 @@ int main(int argc, char *argv[])
 		if (v2->flags & KVM_STATE_NESTED_GUEST_MODE) {
 			nr_guest_mode++;
 			check_bad_containers(vcpu, stage);
+			check_dr7_under_guest_debug(vcpu, stage);
+			check_bad_legacy(vcpu, state, stage);
 			check_set_in_place(vcpu, v2, stage);
 		}
 		vcpu_regs_get(vcpu, &regs1);

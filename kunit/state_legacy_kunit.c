@@ -66,15 +66,10 @@ static_assert(INTERCEPT_NMI == 97 && INTERCEPT_VMRUN == 128);
 /* 6.12's sizeof(struct vmcs12): how much of a vmcs12 page KVM reads. */
 #define VMCS12_612	998
 
-static const u64 efer_ok = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
-			   EFER_SVME | EFER_FFXSR;
-
 static void ctx_init(struct nested_legacy_ctx *ctx, u32 bits)
 {
 	*ctx = (struct nested_legacy_ctx) {
 		.efer = (bits & CTX_NO_SVME) ? EFER_LME : EFER_LME | EFER_SVME,
-		.cr4_reserved = GENMASK_ULL(63, 25),
-		.efer_reserved = ~efer_ok,
 		.maxphyaddr = 48,
 		.smm = bits & CTX_SMM,
 		.smm_guest_mode = bits & CTX_SMM_GUEST,
@@ -448,8 +443,6 @@ enum svm_tweak {
 	SVM_L1_NO_PAE,
 	SVM_L1_CR3,
 	SVM_L1_CS_L_DB,
-	SVM_L1_CR4,
-	SVM_L1_EFER,
 	SVM_L1_CR3_LEGACY_MODE,
 };
 
@@ -571,10 +564,6 @@ static const struct svm_case svm_cases[] = {
 	{ "L1 long mode, CS.L and CS.D", .flags = SGM, .format = 1,
 	  .size = SSZ, .vmcb_pa = VMCB, .tweak = SVM_L1_CS_L_DB,
 	  .ret = -EINVAL },
-	{ "L1 CR4 reserved bit", .flags = SGM, .format = 1, .size = SSZ,
-	  .vmcb_pa = VMCB, .tweak = SVM_L1_CR4, .ret = -EINVAL },
-	{ "L1 EFER reserved bit", .flags = SGM, .format = 1, .size = SSZ,
-	  .vmcb_pa = VMCB, .tweak = SVM_L1_EFER, .ret = -EINVAL },
 	{ "L2 CR3 beyond MAXPHYADDR", .flags = SGM, .format = 1, .size = SSZ,
 	  .vmcb_pa = VMCB, .tweak = SVM_L2_CR3, .ret = -EINVAL },
 };
@@ -706,12 +695,6 @@ static void svm_case_build(const struct svm_case *c, u8 *buf,
 		break;
 	case SVM_L1_CS_L_DB:
 		l1->cs.attrib |= SVM_SELECTOR_DB_MASK;
-		break;
-	case SVM_L1_CR4:
-		l1->cr4 |= BIT_ULL(30);
-		break;
-	case SVM_L1_EFER:
-		l1->efer |= BIT_ULL(20);
 		break;
 	default:
 		break;

@@ -280,10 +280,6 @@ struct nested_vmx_state {
  * @efer: SVM: the vCPU's EFER outside guest mode (L1's).  In guest mode
  *        the vCPU's registers are L2's and the SVM converter reads them
  *        from the L2 save area it is given.
- * @cr4_reserved: CR4 bits the vCPU model reserves (6.12's
- *                __kvm_is_valid_cr4()).
- * @efer_reserved: EFER bits the vCPU model rejects (6.12's
- *                 kvm_valid_efer()).
  * @maxphyaddr: The guest's MAXPHYADDR: a guest-physical address with a
  *              bit at or above it set is illegal.
  * @smm: The vCPU is in SMM.
@@ -300,8 +296,6 @@ struct nested_vmx_state {
  */
 struct nested_legacy_ctx {
 	u64 efer;
-	u64 cr4_reserved;
-	u64 efer_reserved;
 	u8 maxphyaddr;
 	bool smm;
 	bool smm_guest_mode;

@@ -261,7 +261,10 @@ static bool nested_svm_controls_ok(const struct nested_legacy_ctx *ctx,
 	return true;
 }
 
-/* The checks of 6.12's __nested_vmcb_check_save(). */
+/*
+ * The checks of 6.12's __nested_vmcb_check_save() that do not depend on
+ * the vCPU model; CR4 and EFER bits it reserves are for KVM to check.
+ */
 static bool nested_svm_save_ok(const struct nested_legacy_ctx *ctx,
 			       const struct vmcb_save_area *save)
 {
@@ -281,10 +284,6 @@ static bool nested_svm_save_ok(const struct nested_legacy_ctx *ctx,
 		    (save->cs.attrib & SVM_SELECTOR_DB_MASK))
 			return false;
 	}
-	if (save->cr4 & ctx->cr4_reserved)
-		return false;
-	if (save->efer & ctx->efer_reserved)
-		return false;
 	return true;
 }
 

@@ -27,9 +27,12 @@ KERNEL	?= layer
 TESTS	?=
 QUICK	?= 0
 CPUS	?=
+SANITIZE ?= 0
 
 RUNS	?= 5
 ROUND_TRIPS ?= 100000
+VCPUS	?= 1
+PIN	?= 0
 
 .PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
 	e2e-bench e2e-coverage e2e-mutants e2e-tool kvm-lint fuzz fuzz-smoke clean
@@ -47,10 +50,12 @@ help:
 	@echo '  e2e        boot a 6.12 kernel under QEMU TCG and run the KVM x86_64'
 	@echo '             selftests in it (KERNEL=layer|stock, TESTS="a b" for a subset,'
 	@echo '             QUICK=1 without the slow stress tests), once per CPU model of'
-	@echo '             scripts/e2e_models/ (CPUS="EPYC max" to pick)'
+	@echo '             scripts/e2e_models/ (CPUS="EPYC max" to pick); SANITIZE=1'
+	@echo '             builds it with KASAN, UBSAN, KFENCE and fault injection'
 	@echo '  e2e-build  build the e2e kernel and selftests only'
 	@echo '  e2e-bench  nested round-trip benchmark, stock against layer kernel'
-	@echo '             (RUNS=$(RUNS) boots each, ROUND_TRIPS=$(ROUND_TRIPS))'
+	@echo '             (RUNS=$(RUNS) boots each, ROUND_TRIPS=$(ROUND_TRIPS); VCPUS=2 PIN=1:'
+	@echo '             two vCPUs of one VM taking turns on CPU 0)'
 	@echo '  e2e-coverage'
 	@echo '             gcov of arch/x86/kvm/ and the layer under the e2e quick set,'
 	@echo '             every CPU model; lcov HTML report and summary'
@@ -93,17 +98,20 @@ check:
 e2e:
 	scripts/e2e.py run --kernel '$(KERNEL)' --tests '$(TESTS)' \
 		--suite '$(or $(SUITE),nested)' \
-		$(if $(filter 1,$(QUICK)),--quick,--no-quick) --cpus '$(CPUS)'
+		$(if $(filter 1,$(QUICK)),--quick,--no-quick) --cpus '$(CPUS)' \
+		$(if $(filter 1,$(SANITIZE)),--sanitize,--no-sanitize)
 
 e2e-build:
-	scripts/e2e.py build --kernel '$(KERNEL)'
+	scripts/e2e.py build --kernel '$(KERNEL)' \
+		$(if $(filter 1,$(SANITIZE)),--sanitize,--no-sanitize)
 
 e2e-coverage:
 	scripts/e2e.py coverage --kernel '$(KERNEL)' --tests '$(TESTS)' \
 		--cpus '$(CPUS)'
 
 e2e-bench:
-	scripts/e2e.py bench --runs '$(RUNS)' --round-trips '$(ROUND_TRIPS)'
+	scripts/e2e.py bench --runs '$(RUNS)' --round-trips '$(ROUND_TRIPS)' \
+		--vcpus '$(VCPUS)' $(if $(filter 1,$(PIN)),--pin,--no-pin)
 
 e2e-mutants:
 	scripts/e2e.py mutants $(MUTANT)

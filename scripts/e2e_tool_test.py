@@ -640,13 +640,21 @@ class BenchTest(unittest.TestCase):
     """The benchmark's figures and statistics."""
 
     def test_figures(self) -> None:
-        out = ('E2E-BEGIN 1\nnested_vmmcall_bench: round_trips=2000 '
-               'tlb_flush=4000 nested_run=2000 ns=1146934642\n'
+        out = ('E2E-BEGIN 1\nnested_vmmcall_bench: vcpus=2 pinned=1 '
+               'round_trips=2000 tlb_flush=4000 nested_run=2000 '
+               'tlb_tag_flush=-1 ns=1146934642\n'
                'nested_vmmcall_bench: per_round_trip tlb_flush=2.000 '
-               'nested_run=1.000 ns=573467\nE2E-END 1 rc=0\n')
+               'nested_run=1.000 tlb_tag_flush=-1.000 ns=573467\n'
+               'E2E-END 1 rc=0\n')
         self.assertEqual(e2e_bench.figures(out), {
-            'tlb_flush': '2.000', 'nested_run': '1.000', 'ns': '573467'})
+            'tlb_flush': '2.000', 'nested_run': '1.000',
+            'tlb_tag_flush': '-1.000', 'ns': '573467'})
         self.assertEqual(e2e_bench.figures('nothing'), {})
+
+    def test_show_lacking_statistic(self) -> None:
+        self.assertEqual(e2e_bench.show(['-1.000', '-1.000']), 'n/a')
+        self.assertEqual(e2e_bench.show(['0.5', '0.25', '1']),
+                         '0.25/0.5/1')
 
     def test_stats(self) -> None:
         self.assertEqual(e2e_bench.stats(['3', '1.5', '2']), ('1.5', '2', '3'))

@@ -238,13 +238,16 @@ int main(int argc, char *argv[])
 	TEST_ASSERT_EQ(stop.nested_run - start.nested_run, total);
 	tags = stop.tlb_tag_flush - start.tlb_tag_flush;
 
-	printf("nested_vmmcall_bench: vcpus=%d pinned=%d round_trips=%lu tlb_flush=%lu nested_run=%lu tlb_tag_flush=%ld ns=%lu\n",
-	       nr, pin, total, stop.tlb_flush - start.tlb_flush,
+	printf("nested_vmmcall_bench: vcpus=%d pinned=%d round_trips=%lu",
+	       nr, pin, total);
+	printf(" tlb_flush=%lu nested_run=%lu tlb_tag_flush=%ld ns=%lu\n",
+	       stop.tlb_flush - start.tlb_flush,
 	       stop.nested_run - start.nested_run,
 	       stop.tlb_tag_flush == -1ULL ? -1L : (long)tags,
 	       stop.ns - start.ns);
-	printf("nested_vmmcall_bench: per_round_trip tlb_flush=%.3f nested_run=%.3f tlb_tag_flush=%.3f ns=%.0f\n",
-	       (double)(stop.tlb_flush - start.tlb_flush) / total,
+	printf("nested_vmmcall_bench: per_round_trip tlb_flush=%.3f",
+	       (double)(stop.tlb_flush - start.tlb_flush) / total);
+	printf(" nested_run=%.3f tlb_tag_flush=%.3f ns=%.0f\n",
 	       (double)(stop.nested_run - start.nested_run) / total,
 	       stop.tlb_tag_flush == -1ULL ? -1.0 : (double)tags / total,
 	       (double)(stop.ns - start.ns) / total);

@@ -188,9 +188,13 @@ static u32 __tlb_tags_alloc(struct tlb_tags *tags, struct tlb_tag *tag)
 	if (tags->map[w] == ~0UL)
 		__clear_bit(w, tags->nonfull);
 
-	/* The stamp first: tlb_tags_get() reads hw without the mutex. */
 	hw = tags->min + bit;
 	tag->seq = ++tags->seq;
+	/*
+	 * The stamp before the tag: pairs with smp_load_acquire() in
+	 * tlb_tags_get(), whose callers read seq once they see hw without
+	 * taking the mutex.
+	 */
 	smp_store_release(&tag->hw, hw);
 	return hw;
 }
@@ -230,6 +234,7 @@ EXPORT_SYMBOL_GPL(tlb_tags_alloc);
  */
 u32 tlb_tags_get(struct tlb_tags *tags, struct tlb_tag *tag)
 {
+	/* Pairs with smp_store_release() in __tlb_tags_alloc(). */
 	u32 hw = smp_load_acquire(&tag->hw);
 
 	if (hw)
@@ -238,7 +243,6 @@ u32 tlb_tags_get(struct tlb_tags *tags, struct tlb_tag *tag)
 	return tag->hw ?: __tlb_tags_alloc(tags, tag);
 }
 EXPORT_SYMBOL_GPL(tlb_tags_get);
-
 
 /**
  * tlb_tags_free() - Free a tag.

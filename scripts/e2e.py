@@ -115,6 +115,13 @@ def add_tree_opts(p: argparse.ArgumentParser) -> None:
                    'the coverage data out of each boot (BUILD/MODEL/'
                    'gcda.tar.gz); the build directories get a "-gcov" '
                    'suffix (E2E_GCOV=1)')
+    p.add_argument('--sanitize', action=argparse.BooleanOptionalAction,
+                   default=bool(env_flag('E2E_SANITIZE', 'SANITIZE')),
+                   help='build the kernel with KASAN, UBSAN, KFENCE and '
+                   'fault injection (scripts/e2e-sanitize.config); a report '
+                   'of any of them fails the test it happens in; the build '
+                   'directories get a "-san" suffix (SANITIZE=1, '
+                   'E2E_SANITIZE=1)')
     p.add_argument('--extra-patches',
                    default=env('E2E_EXTRA_PATCHES', default=''),
                    help='layer: more patches (paths, space-separated) applied '
@@ -338,7 +345,8 @@ def cmds_of(tests: List[str], args: argparse.Namespace) -> List[Cmd]:
 def tree_from_args(args: argparse.Namespace) -> KernelTree:
     """The kernel tree the options name."""
     return KernelTree(args.kernel, args.cache, args.name, args.gcov,
-                      args.extra_patches.split(), args.config, args.jobs)
+                      args.extra_patches.split(), args.config, args.jobs,
+                      args.sanitize)
 
 
 def models_from_args(args: argparse.Namespace) -> List[e2e_model.Model]:

@@ -71,13 +71,16 @@ class KernelTree:
                    in) or "stock" (the source as it is)
     name:          prefix of the tree and build directories (E2E_NAME)
     gcov:          build arch/x86/kvm/ and the layer with gcov
+    sanitize:      build the kernel with KASAN, UBSAN, KFENCE and fault
+                   injection (scripts/e2e-sanitize.config)
     extra_patches: layer: applied after the series, also with -F0
     config:        one more configuration fragment (E2E_CONFIG)
     """
 
     def __init__(self, kernel: str, cache: str, name: str = 'e2e',
                  gcov: bool = False, extra_patches: Sequence[str] = (),
-                 config: str = '', jobs: int = 2) -> None:
+                 config: str = '', jobs: int = 2,
+                 sanitize: bool = False) -> None:
         if kernel not in ('stock', 'layer'):
             raise BuildError(f"KERNEL must be 'stock' or 'layer', not "
                              f"'{kernel}'")
@@ -87,10 +90,12 @@ class KernelTree:
         self.kernel = kernel
         self.cache = cache
         self.gcov = gcov
+        self.sanitize = sanitize
         self.extra_patches = list(extra_patches)
         self.config = config
         self.jobs = jobs
-        self.variant = kernel + ('-gcov' if gcov else '')
+        self.variant = (kernel + ('-gcov' if gcov else '') +
+                        ('-san' if sanitize else ''))
         self.build = os.path.join(cache, 'build', f'{name}-{self.variant}')
         self.tree = os.path.join(cache, 'trees', f'{name}-{self.variant}')
         self.src = ''
@@ -111,7 +116,8 @@ class KernelTree:
 
     def stamp(self) -> str:
         """What the farm is made of; it is made again when this changes."""
-        gcov = ' gcov' if self.gcov else ''
+        gcov = (' gcov' if self.gcov else '') + \
+            (' sanitize' if self.sanitize else '')
         if self.kernel == 'stock':
             return f'stock {FARM_RECIPE}{gcov}'
         h = hashlib.sha256(f'layer {FARM_RECIPE}{gcov}\n'.encode())
@@ -238,6 +244,8 @@ class KernelTree:
             frags.append(os.path.join(s, 'e2e-layer.config'))
         if self.gcov:
             frags.append(os.path.join(s, 'e2e-gcov.config'))
+        if self.sanitize:
+            frags.append(os.path.join(s, 'e2e-sanitize.config'))
         if self.config:
             frags.append(self.config)
         return frags

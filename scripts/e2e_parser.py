@@ -31,7 +31,8 @@ from e2e_model import Model, VENDOR_ID
 SPLAT_RE = re.compile(
     r'WARNING:|BUG:|Oops|possible circular locking|inconsistent lock state|'
     r'possible recursive locking|suspicious RCU usage|'
-    r'sleeping function called from invalid context|Call Trace')
+    r'sleeping function called from invalid context|Call Trace|UBSAN:|'
+    r'KASAN:|KFENCE:')
 TIMESTAMP_RE = re.compile(r'^\[ *[0-9.]+\] ')
 # The last line of a kernel splat's report.
 END_TRACE = '---[ end trace'

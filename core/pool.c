@@ -161,6 +161,28 @@ static struct nested_pool_entry *nested_pool_evict(struct nested_ctx_pool *pool)
 	return e;
 }
 
+/* A new entry for @key, most recently used; NULL if memory ran out. */
+static struct nested_pool_entry *nested_pool_new_entry(struct nested_ctx_pool *pool,
+						       u64 key)
+{
+	struct nested_pool_entry *e;
+
+	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return NULL;
+	e->ctx = pool->ops->alloc(pool, GFP_KERNEL_ACCOUNT);
+	if (!e->ctx) {
+		kfree(e);
+		return NULL;
+	}
+	nested_pool_tag_get(pool, e->ctx);
+	list_add(&e->lru, &pool->lru);
+	pool->nr++;
+	e->key = key;
+	hlist_add_head(&e->node, nested_pool_bucket(pool, key));
+	return e;
+}
+
 /**
  * nested_pool_init() - Initialise an empty pool.
  * @pool: The pool, embedded in the vCPU's nested state.
@@ -244,36 +266,66 @@ struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
 	might_sleep();
 
 	e = nested_pool_find(pool, key);
-	if (e) {
+	if (e && !e->reserved) {
 		list_move(&e->lru, &pool->lru);
 		pool->stats.hits++;
 		*hit = true;
 		return e->ctx;
 	}
 
-	if (pool->nr < pool->capacity) {
-		e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (e) {
+		/* Reserved for @key: new to it. */
+		e->reserved = false;
+		list_move(&e->lru, &pool->lru);
+	} else if (pool->nr < pool->capacity) {
+		e = nested_pool_new_entry(pool, key);
 		if (!e)
 			return ERR_PTR(-ENOMEM);
-		e->ctx = pool->ops->alloc(pool, GFP_KERNEL_ACCOUNT);
-		if (!e->ctx) {
-			kfree(e);
-			return ERR_PTR(-ENOMEM);
-		}
-		nested_pool_tag_get(pool, e->ctx);
-		list_add(&e->lru, &pool->lru);
-		pool->nr++;
 	} else {
 		e = nested_pool_evict(pool);
 		list_move(&e->lru, &pool->lru);
+		e->reserved = false;
+		e->key = key;
+		hlist_add_head(&e->node, nested_pool_bucket(pool, key));
 	}
-	e->key = key;
-	hlist_add_head(&e->node, nested_pool_bucket(pool, key));
 	pool->stats.misses++;
 	*hit = false;
 	return e->ctx;
 }
 EXPORT_SYMBOL_GPL(nested_pool_get);
+
+/**
+ * nested_pool_reserve() - Make sure a lookup will not need to allocate.
+ * @pool: The pool.
+ * @key: The key a later nested_pool_get() will look up.
+ *
+ * For a caller that must allocate everything before it changes anything
+ * (KVM_SET_NESTED_STATE): if @key is not cached and the pool has room, a
+ * context is allocated for @key now, which nested_pool_get() then returns
+ * as a miss.  If @key is cached, or the pool is full (the lookup would
+ * reuse the least recently used context), nothing happens.  Nothing is
+ * evicted or cleared, so a context of @pool may be in use meanwhile.
+ *
+ * Context: Process context; may sleep.  Called under the vCPU mutex.
+ * Return: 0, or -ENOMEM with the pool unchanged.
+ */
+int nested_pool_reserve(struct nested_ctx_pool *pool, u64 key)
+{
+	struct nested_pool_entry *e;
+
+	might_sleep();
+
+	if (nested_pool_find(pool, key) || pool->nr >= pool->capacity)
+		return 0;
+	e = nested_pool_new_entry(pool, key);
+	if (!e)
+		return -ENOMEM;
+	/* The least recently used: it has not been used yet. */
+	list_move_tail(&e->lru, &pool->lru);
+	e->reserved = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nested_pool_reserve);
 
 /**
  * nested_pool_invalidate() - Drop the context cached for a vmcs12/vmcb12.

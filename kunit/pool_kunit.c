@@ -676,6 +676,68 @@ static void nested_pool_get_full_allocates_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(pool->tags), 14);
 }
 
+/*
+ * A reservation allocates what a later lookup of its key would, and
+ * nothing when the key is cached or the pool is full; it evicts nothing,
+ * and the lookup then sees a context new to the key.
+ */
+static void nested_pool_reserve_then_get(struct kunit *test)
+{
+	struct nested_ctx_pool *pool = pool_for_test(test, FAKE_VMX_LIKE, 2,
+						     16);
+	struct nested_ctx *a, *b;
+	unsigned int keys[2];
+	bool hit;
+
+	a = get(test, pool, 1, &hit);
+	KUNIT_ASSERT_TRUE(test, run_once(a));
+	KUNIT_EXPECT_EQ(test, nested_pool_reserve(pool, key(1)), 0);
+	KUNIT_EXPECT_EQ(test, fake.alloc, 1);
+
+	KUNIT_EXPECT_EQ(test, nested_pool_reserve(pool, key(2)), 0);
+	KUNIT_EXPECT_EQ(test, fake.alloc, 2);
+	KUNIT_EXPECT_EQ(test, pool->nr, 2);
+	/* Key 1 is still the most recently used, and still loaded. */
+	KUNIT_ASSERT_EQ(test, lru_keys(pool, keys, 2), 2);
+	KUNIT_EXPECT_EQ(test, keys[0], 1);
+	KUNIT_EXPECT_GE(test, a->cpu, 0);
+
+	/* Full: nothing to reserve, and nothing that could fail. */
+	fake_fail_alloc_after = 0;
+	KUNIT_EXPECT_EQ(test, nested_pool_reserve(pool, key(3)), 0);
+	KUNIT_EXPECT_EQ(test, pool->nr, 2);
+	KUNIT_EXPECT_EQ(test, pool->stats.evictions, 0);
+	fake_fail_alloc_after = -1;
+
+	b = get(test, pool, 2, &hit);
+	KUNIT_EXPECT_FALSE(test, hit);
+	KUNIT_EXPECT_FALSE(test, b->launched);
+	KUNIT_EXPECT_EQ(test, pool->stats.misses, 2);
+	get(test, pool, 2, &hit);
+	KUNIT_EXPECT_TRUE(test, hit);
+	KUNIT_EXPECT_EQ(test, fake.alloc, 2);
+}
+
+static void nested_pool_reserve_failure_changes_nothing(struct kunit *test)
+{
+	struct nested_ctx_pool *pool = pool_for_test(test, FAKE_VMX_LIKE, 4,
+						     16);
+	unsigned int free_tags;
+	bool hit;
+
+	get(test, pool, 1, &hit);
+	free_tags = tlb_tags_nr_free(pool->tags);
+	fake_fail_alloc_after = 0;
+	KUNIT_EXPECT_EQ(test, nested_pool_reserve(pool, key(2)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pool->nr, 1);
+	KUNIT_EXPECT_EQ(test, hashed_entries(pool), 1);
+	KUNIT_EXPECT_EQ(test, fake.live, 1);
+	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(pool->tags), free_tags);
+	fake_fail_alloc_after = -1;
+	get(test, pool, 1, &hit);
+	KUNIT_EXPECT_TRUE(test, hit);
+}
+
 struct tags_case {
 	const char *desc;
 	u32 max_tags;	/* 0: the pool has no space */
@@ -1077,6 +1139,8 @@ static struct kunit_case nested_pool_cases[] = {
 	KUNIT_CASE(nested_pool_set_capacity_shrink_grow),
 	KUNIT_CASE_PARAM(nested_pool_get_alloc_failure, fail_gen_params),
 	KUNIT_CASE(nested_pool_get_full_allocates_nothing),
+	KUNIT_CASE(nested_pool_reserve_then_get),
+	KUNIT_CASE(nested_pool_reserve_failure_changes_nothing),
 	KUNIT_CASE_PARAM(nested_pool_get_tag_per_entry, tags_gen_params),
 	KUNIT_CASE(nested_pool_get_spreads_keys),
 	KUNIT_CASE(nested_pool_ops_match_lru_model),

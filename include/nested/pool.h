@@ -28,12 +28,15 @@ struct nested_ctx_pool;
  * @key: Guest-physical address of the vmcs12 or vmcb12 it caches.
  * @lru: On &nested_ctx_pool.lru, most recently used first.
  * @node: In the bucket of &nested_ctx_pool.hash that @key hashes to.
+ * @reserved: Allocated for @key by nested_pool_reserve() and not yet
+ *	returned by nested_pool_get(): new to @key, whatever the lookup says.
  */
 struct nested_pool_entry {
 	struct nested_ctx *ctx;
 	u64 key;
 	struct list_head lru;
 	struct hlist_node node;
+	bool reserved;
 };
 
 /**
@@ -109,6 +112,7 @@ int nested_pool_init_ops(struct nested_ctx_pool *pool, unsigned int capacity,
 void nested_pool_destroy(struct nested_ctx_pool *pool);
 struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
 				   bool *hit);
+int nested_pool_reserve(struct nested_ctx_pool *pool, u64 key);
 void nested_pool_invalidate(struct nested_ctx_pool *pool, u64 key);
 void nested_pool_empty(struct nested_ctx_pool *pool);
 int nested_pool_set_capacity(struct nested_ctx_pool *pool,

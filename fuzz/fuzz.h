@@ -68,9 +68,6 @@ static inline void fuzz_ctx(const u8 *data, struct nested_legacy_ctx *ctx)
 	ctx->evmcs = data[1] & FUZZ_CTX_EVMCS;
 	ctx->npt = data[1] & FUZZ_CTX_NPT;
 	ctx->efer = EFER_LME | ((data[1] & FUZZ_CTX_SVME) ? EFER_SVME : 0);
-	ctx->cr4_reserved = ~0ULL << 25;
-	ctx->efer_reserved = ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
-			       EFER_SVME | EFER_FFXSR);
 }
 
 #endif /* _NESTED_FUZZ_H */

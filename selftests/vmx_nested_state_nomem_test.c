@@ -58,14 +58,27 @@ static void l1_guest_code(struct vmx_pages *vmx)
 	}
 }
 
-static int read_int(const char *path)
+/*
+ * fail-nth, opened once: while the count is armed, an open() would be an
+ * allocation of the thread like any other, and could be the one to fail.
+ */
+static int fail_nth_fd = -1;
+
+static void fail_nth_set(int n)
+{
+	char val[16];
+	int len = snprintf(val, sizeof(val), "%d", n);
+
+	TEST_ASSERT(pwrite(fail_nth_fd, val, len, 0) == len,
+		    "writing fail-nth");
+}
+
+static int fail_nth_get(void)
 {
 	char buf[16] = "";
-	int fd = open(path, O_RDONLY);
 
-	TEST_ASSERT(fd >= 0, "opening %s", path);
-	TEST_ASSERT(read(fd, buf, sizeof(buf) - 1) > 0, "reading %s", path);
-	close(fd);
+	TEST_ASSERT(pread(fail_nth_fd, buf, sizeof(buf) - 1, 0) > 0,
+		    "reading fail-nth");
 	return atoi(buf);
 }
 
@@ -81,14 +94,20 @@ static bool write_file(const char *path, const char *val)
 	return ok;
 }
 
-/* Let fail-nth reach GFP_KERNEL slab and page allocations. */
+/*
+ * Let fail-nth reach GFP_KERNEL slab and page allocations, without the
+ * stack dump of each injected failure, which the runner would take for a
+ * splat.
+ */
 static bool fault_injection_setup(void)
 {
-	return write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") &&
+	return write_file("/sys/kernel/debug/failslab/verbose", "0") &&
+	       write_file("/sys/kernel/debug/fail_page_alloc/verbose", "0") &&
+	       write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") &&
 	       write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait",
 			  "N") &&
 	       write_file("/sys/kernel/debug/fail_page_alloc/min-order", "0") &&
-	       !access("/proc/thread-self/fail-nth", W_OK);
+	       (fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR)) >= 0;
 }
 
 static void run_to_l2(struct kvm_vcpu *vcpu)
@@ -123,7 +142,6 @@ int main(int argc, char *argv[])
 	struct kvm_vcpu *vcpu;
 	vm_vaddr_t vmx_gva;
 	struct kvm_vm *vm;
-	char val[16];
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_VMX));
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_NESTED_STATE));
@@ -143,14 +161,12 @@ int main(int argc, char *argv[])
 		    "L2 is not active");
 
 	for (nth = 1; nth <= MAX_NTH; nth++) {
-		snprintf(val, sizeof(val), "%d", nth);
-		TEST_ASSERT(write_file("/proc/thread-self/fail-nth", val),
-			    "writing fail-nth");
+		fail_nth_set(nth);
 		r = __vcpu_nested_state_set(vcpu, state);
 		err = errno;
-		left = read_int("/proc/thread-self/fail-nth");
+		left = fail_nth_get();
 		/* Disarm: what is left of the count must not hit the checks. */
-		write_file("/proc/thread-self/fail-nth", "0");
+		fail_nth_set(0);
 		if (left) {
 			TEST_ASSERT(!r, "fail-nth %d: failed with %d, no allocation failed",
 				    nth, err);

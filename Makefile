@@ -34,8 +34,12 @@ ROUND_TRIPS ?= 100000
 VCPUS	?= 1
 PIN	?= 0
 
+SEQS	?= 10000
+SEED	?= 1
+FUZZ_LIMIT ?= 3600
+
 .PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
-	e2e-bench e2e-coverage e2e-mutants e2e-tool kvm-lint fuzz fuzz-smoke clean
+	e2e-bench e2e-coverage e2e-fuzz e2e-mutants e2e-tool kvm-lint fuzz fuzz-smoke clean
 
 help:
 	@echo 'Targets:'
@@ -59,6 +63,9 @@ help:
 	@echo '  e2e-coverage'
 	@echo '             gcov of arch/x86/kvm/ and the layer under the e2e quick set,'
 	@echo '             every CPU model; lcov HTML report and summary'
+	@echo '  e2e-fuzz   nested_state_fuzz_test on the sanitizer kernel (SANITIZE=0 for'
+	@echo '             the plain one): SEQS=$(SEQS) sequences, SEED=$(SEED), each model'
+	@echo '             of CPUS, FUZZ_LIMIT=$(FUZZ_LIMIT) guest seconds per model'
 	@echo '  e2e-mutants build the layer kernel with each mutant of scripts/e2e-mutants/'
 	@echo '             (MUTANT=glob) and require its e2e tests to fail'
 	@echo '  e2e-tool   the unit tests of the e2e runner (no kernel)'
@@ -112,6 +119,13 @@ e2e-coverage:
 e2e-bench:
 	scripts/e2e.py bench --runs '$(RUNS)' --round-trips '$(ROUND_TRIPS)' \
 		--vcpus '$(VCPUS)' $(if $(filter 1,$(PIN)),--pin,--no-pin)
+
+e2e-fuzz:
+	scripts/e2e.py run --kernel '$(KERNEL)' --cpus '$(CPUS)' \
+		$(if $(filter 0,$(SANITIZE)),--no-sanitize,--sanitize) \
+		--tests nested_state_fuzz_test \
+		--test-args 'nested_state_fuzz_test=-n $(SEQS) -s $(SEED)' \
+		--limit nested_state_fuzz_test=$(FUZZ_LIMIT)
 
 e2e-mutants:
 	scripts/e2e.py mutants $(MUTANT)

@@ -169,6 +169,10 @@ def add_boot_opts(p: argparse.ArgumentParser) -> None:
                    default=env('E2E_LIMITS', default='').split(),
                    help="a test's limit, over scripts/e2e-timeouts.txt; "
                    'repeatable (E2E_LIMITS, space-separated)')
+    p.add_argument('--test-args', action='append', metavar='TEST=ARGS',
+                   default=[],
+                   help="a test's arguments, over scripts/e2e-timeouts.txt; "
+                   'repeatable')
     p.add_argument('--guest-timeout', action=argparse.BooleanOptionalAction,
                    default=env_flag('E2E_GUEST_TIMEOUT'),
                    help='whether the guest times each test itself (the host '
@@ -261,6 +265,17 @@ def parse_limits(items: Sequence[str]) -> Dict[str, int]:
     return out
 
 
+def parse_test_args(items: Sequence[str]) -> Dict[str, str]:
+    """The TEST=ARGS of --test-args."""
+    out = {}
+    for item in items:
+        m = re.fullmatch(r'([A-Za-z0-9_.-]+)=(.*)', item, re.S)
+        if not m:
+            raise Error(f'--test-args: not TEST=ARGS: {item!r}')
+        out[m.group(1)] = m.group(2)
+    return out
+
+
 def nested_set() -> Dict[str, List[str]]:
     """The vendors of each test of scripts/e2e-nested.txt."""
     with open(NESTED_LIST) as f:
@@ -325,9 +340,10 @@ def cmds_of(tests: List[str], args: argparse.Namespace) -> List[Cmd]:
     """The commands that run TESTS, then, with --gcov, copy the coverage
     data out."""
     overrides = parse_limits(args.limit)
+    targs = parse_test_args(args.test_args)
     cmds = []
     for n in tests:
-        a = args_of(n)
+        a = targs[n] if n in targs else args_of(n)
         limit = limit_of(n, args.timeout, overrides)
         cmd = f'exec /kvm/{n}' + (f' {a}' if a else '')
         if n == args.crash_in:

@@ -3,9 +3,13 @@
  * nested_state_fuzz_test: seeded random sequences of the ioctls around a
  * vCPU that runs an L2, on SVM or VMX.
  *
- * Each sequence creates a VM whose L1 runs an L2 in a loop; both L1 and
- * L2 exit to userspace in turn (GUEST_SYNC), so KVM_RUN returns with L2
- * active about half of the time.  Then, chosen by a PRNG seeded from -s:
+ * The VM's L1 runs an L2 in a loop; both L1 and L2 exit to userspace in
+ * turn (GUEST_SYNC), so KVM_RUN returns with L2 active about half of the
+ * time.  Each sequence starts where L2 first exits to userspace: a new VM
+ * for every -r sequences, and in between the same VM taken back to that
+ * point (out of VMX/SVM operation, guest memory copied back, then the
+ * vCPU state that KVM_GET_* returned there, nested state included, set
+ * again).  Then, chosen by a PRNG seeded from -s:
  *  - KVM_RUN to the next exit;
  *  - KVM_GET_NESTED_STATE in the 6.12 format or, where the kernel has it,
  *    the v2 format, kept as a snapshot;
@@ -24,9 +28,10 @@
  * its sequence early, which is not a failure: the kernel must not care.
  * The runner fails the test on any kernel splat.
  *
- * The same seed gives the same sequence of operations.
+ * The same seed and -r give the same sequences of operations.
  *
  * Usage: nested_state_fuzz_test [-s SEED] [-n SEQUENCES] [-o OPS]
+ *				 [-r SEQUENCES_PER_VM]
  */
 #include <errno.h>
 #include <sched.h>
@@ -36,6 +41,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 
 #include "test_util.h"
 #include "kvm_util.h"
@@ -137,9 +143,21 @@ struct fuzz {
 	struct kvm_vcpu *vcpu;
 	struct kvm_nested_state *snap[NR_SNAPS];
 	struct kvm_nested_state *buf, *before, *after;
+	struct kvm_x86_state *start;
+	void *mem, *mem_copy;
+	size_t mem_size;
 	bool spare_slot, dirty_log;
-	u64 ops[NR_OPS], errs[NR_OPS], deaths, guest_mode_runs;
+	u64 ops[NR_OPS], errs[NR_OPS], deaths, timeouts, guest_mode_runs;
+	u64 nr_vms, ns_vm, ns_reset, ns_ops;
 };
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 static struct kvm_nested_state *state_alloc(void)
 {
@@ -179,6 +197,8 @@ static bool op_run(struct fuzz *f)
 	ualarm(RUN_LIMIT_US, 0);
 	r = __vcpu_run(f->vcpu);
 	ualarm(0, 0);
+	if (r && errno == EINTR)
+		f->timeouts++;
 	if (r || f->vcpu->run->exit_reason != KVM_EXIT_IO)
 		return false;
 	switch (get_ucall(f->vcpu, &uc)) {
@@ -305,10 +325,11 @@ static void op_migrate(struct fuzz *f)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-static void sequence(struct fuzz *f, int nr_ops)
+/* A new VM, run to L2's first exit; its state and memory are kept. */
+static void vm_setup(struct fuzz *f)
 {
+	struct userspace_mem_region *slot0;
 	vm_vaddr_t gva;
-	int i, k;
 
 	if (f->svm) {
 		f->vm = vm_create_with_one_vcpu(&f->vcpu, svm_l1_code);
@@ -320,12 +341,78 @@ static void sequence(struct fuzz *f, int nr_ops)
 	vcpu_args_set(f->vcpu, 1, gva);
 	f->spare_slot = false;
 	f->dirty_log = false;
-	for (k = 0; k < NR_SNAPS; k++)
-		f->snap[k]->size = 0;
 
 	/* Into L1, then L2, before the first random operation. */
 	if (!op_run(f) || !op_run(f))
 		TEST_FAIL("the guest did not reach L2");
+
+	f->start = vcpu_save_state(f->vcpu);
+	TEST_ASSERT(f->start->nested.flags & KVM_STATE_NESTED_GUEST_MODE,
+		    "L2 is not active at the start of a sequence");
+	slot0 = memslot2region(f->vm, 0);
+	f->mem = slot0->host_mem;
+	f->mem_size = slot0->region.memory_size;
+	f->mem_copy = malloc(f->mem_size);
+	TEST_ASSERT(f->mem_copy, "out of memory");
+	memcpy(f->mem_copy, f->mem, f->mem_size);
+	f->nr_vms++;
+}
+
+static void vm_teardown(struct fuzz *f)
+{
+	kvm_x86_state_cleanup(f->start);
+	free(f->mem_copy);
+	kvm_vm_free(f->vm);
+	f->vm = NULL;
+}
+
+/*
+ * Back to where vm_setup() left the VM.  Out of VMX/SVM operation first:
+ * KVM refuses a change of the VMX capability MSRs in VMX operation.
+ */
+static void vm_reset(struct fuzz *f)
+{
+	struct kvm_nested_state off = {
+		.size = sizeof(off),
+	};
+
+	if (f->svm) {
+		off.format = KVM_STATE_NESTED_FORMAT_SVM;
+		off.flags = KVM_STATE_NESTED_GIF_SET;
+	} else {
+		off.format = KVM_STATE_NESTED_FORMAT_VMX;
+		off.hdr.vmx.vmxon_pa = -1ull;
+		off.hdr.vmx.vmcs12_pa = -1ull;
+	}
+	vcpu_nested_state_set(f->vcpu, &off);
+	if (f->spare_slot)
+		vm_mem_region_delete(f->vm, SPARE_SLOT);
+	if (f->dirty_log)
+		vm_mem_region_set_flags(f->vm, 0, 0);
+	f->spare_slot = false;
+	f->dirty_log = false;
+	memcpy(f->mem, f->mem_copy, f->mem_size);
+	vcpu_load_state(f->vcpu, f->start);
+}
+
+static void sequence(struct fuzz *f, int nr_ops, bool new_vm)
+{
+	u64 t0 = now_ns(), t1;
+	int i, k;
+
+	if (new_vm) {
+		if (f->vm)
+			vm_teardown(f);
+		vm_setup(f);
+		t1 = now_ns();
+		f->ns_vm += t1 - t0;
+	} else {
+		vm_reset(f);
+		t1 = now_ns();
+		f->ns_reset += t1 - t0;
+	}
+	for (k = 0; k < NR_SNAPS; k++)
+		f->snap[k]->size = 0;
 
 	for (i = 0; i < nr_ops; i++) {
 		enum op op = rnd_below(NR_OPS);
@@ -367,17 +454,17 @@ static void sequence(struct fuzz *f, int nr_ops)
 		}
 	}
 out:
-	kvm_vm_free(f->vm);
+	f->ns_ops += now_ns() - t1;
 }
 
 int main(int argc, char *argv[])
 {
 	u64 seed = 1;
-	int nr_seq = 200, nr_ops = 24, opt, i;
+	int nr_seq = 200, nr_ops = 24, per_vm = 50, opt, i;
 	struct fuzz f = {};
 	u64 total = 0;
 
-	while ((opt = getopt(argc, argv, "s:n:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:o:r:")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -388,8 +475,11 @@ int main(int argc, char *argv[])
 		case 'o':
 			nr_ops = atoi(optarg);
 			break;
+		case 'r':
+			per_vm = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n SEQUENCES] [-o OPS]\n",
+			fprintf(stderr, "usage: %s [-s SEED] [-n SEQUENCES] [-o OPS] [-r SEQUENCES_PER_VM]\n",
 				argv[0]);
 			exit(KSFT_FAIL);
 		}
@@ -398,6 +488,8 @@ int main(int argc, char *argv[])
 	f.svm = kvm_cpu_has(X86_FEATURE_SVM);
 	TEST_REQUIRE(f.svm || kvm_cpu_has(X86_FEATURE_VMX));
 	f.has_v2 = kvm_check_cap(KVM_CAP_NESTED_STATE_V2) > 0;
+	TEST_ASSERT(nr_seq > 0 && nr_ops > 0 && per_vm > 0,
+		    "-n, -o and -r take a positive number");
 	rng = seed ? seed : 1;
 
 	for (i = 0; i < NR_SNAPS; i++)
@@ -406,12 +498,12 @@ int main(int argc, char *argv[])
 	f.before = state_alloc();
 	f.after = state_alloc();
 
-	pr_info("%s, %s format, seed %lu: %d sequences of up to %d operations\n",
+	pr_info("%s, %s format, seed %lu: %d sequences of up to %d operations, a new VM every %d\n",
 		f.svm ? "SVM" : "VMX", f.has_v2 ? "6.12 and v2" : "6.12",
-		seed, nr_seq, nr_ops);
+		seed, nr_seq, nr_ops, per_vm);
 	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = sigalrm }, NULL);
 	for (i = 0; i < nr_seq; i++) {
-		sequence(&f, nr_ops);
+		sequence(&f, nr_ops, !(i % per_vm));
 		if ((i + 1) % 50 == 0)
 			pr_info("%d sequences, %lu guests died\n", i + 1,
 				f.deaths);
@@ -424,6 +516,15 @@ int main(int argc, char *argv[])
 	}
 	pr_info("%d sequences, %lu operations, %lu KVM_RUNs returned with L2 active, %lu guests died of their state\n",
 		nr_seq, total, f.guest_mode_runs, f.deaths);
+	pr_info("%lu of them stopped by the %d ms limit of a KVM_RUN\n",
+		f.timeouts, RUN_LIMIT_US / 1000);
+	pr_info("%lu VMs, %lu ms each; %lu resets, %lu ms each; operations %lu ms per sequence\n",
+		f.nr_vms, f.ns_vm / f.nr_vms / 1000000,
+		nr_seq - f.nr_vms,
+		nr_seq > f.nr_vms ? f.ns_reset / (nr_seq - f.nr_vms) / 1000000 : 0,
+		f.ns_ops / nr_seq / 1000000);
+
+	vm_teardown(&f);
 
 	for (i = 0; i < NR_SNAPS; i++)
 		free(f.snap[i]);

@@ -37,6 +37,7 @@ PIN	?= 0
 SEQS	?= 10000
 SEED	?= 1
 FUZZ_LIMIT ?= 3600
+FUZZ_SANITIZE ?= 1
 
 .PHONY: help modules kunit kunit-x86 lint check bench mutants e2e e2e-build \
 	e2e-bench e2e-coverage e2e-fuzz e2e-mutants e2e-tool kvm-lint fuzz fuzz-smoke clean
@@ -63,8 +64,8 @@ help:
 	@echo '  e2e-coverage'
 	@echo '             gcov of arch/x86/kvm/ and the layer under the e2e quick set,'
 	@echo '             every CPU model; lcov HTML report and summary'
-	@echo '  e2e-fuzz   nested_state_fuzz_test on the sanitizer kernel (SANITIZE=0 for'
-	@echo '             the plain one): SEQS=$(SEQS) sequences, SEED=$(SEED), each model'
+	@echo '  e2e-fuzz   nested_state_fuzz_test on the sanitizer kernel (FUZZ_SANITIZE=0'
+	@echo '             for the plain one): SEQS=$(SEQS) sequences, SEED=$(SEED), each model'
 	@echo '             of CPUS, FUZZ_LIMIT=$(FUZZ_LIMIT) guest seconds per model'
 	@echo '  e2e-mutants build the layer kernel with each mutant of scripts/e2e-mutants/'
 	@echo '             (MUTANT=glob) and require its e2e tests to fail'
@@ -122,7 +123,7 @@ e2e-bench:
 
 e2e-fuzz:
 	scripts/e2e.py run --kernel '$(KERNEL)' --cpus '$(CPUS)' \
-		$(if $(filter 0,$(SANITIZE)),--no-sanitize,--sanitize) \
+		$(if $(filter 1,$(FUZZ_SANITIZE)),--sanitize,--no-sanitize) \
 		--tests nested_state_fuzz_test \
 		--test-args 'nested_state_fuzz_test=-n $(SEQS) -s $(SEED)' \
 		--limit nested_state_fuzz_test=$(FUZZ_LIMIT)

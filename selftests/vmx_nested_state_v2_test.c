@@ -24,7 +24,10 @@
  *  - the guest runs on to the end, L2 resuming where it was saved with
  *    its registers, stack and shadow vmcs12;
  *  - L2, saved with NMIs blocked, has the blocking in vmcs12 and gets it
- *    back once the events are set after the nested state.
+ *    back once the events are set after the nested state;
+ *  - a buffer of exactly the reported size gets nothing written past it,
+ *    in either format (6.12 wrote the shadow vmcs12 there when L1 has
+ *    one but is not running L2).
  * At every stage it also sets containers that break one rule each (those
  * that apply to the stage: e.g. a preemption timer section outside guest
  * mode, a shadow vmcs12 missing in guest mode), and checks the error that
@@ -1174,6 +1177,33 @@ static void check_small_buffer(struct kvm_vcpu *vcpu, bool v2, u32 size,
 }
 
 /*
+ * KVM_GET_NESTED_STATE into a buffer of exactly the size it reports
+ * writes nothing past that size.  6.12 copied a shadow vmcs12 out of guest
+ * mode, where the size does not count it (and the shadow vmcs12 KVM holds
+ * is not L1's), 4 KiB past the end of such a buffer.
+ */
+static void check_exact_buffer(struct kvm_vcpu *vcpu, bool v2, u32 size,
+			       int stage)
+{
+	size_t len = size + KVM_STATE_NESTED_VMX_VMCS_SIZE * 2, i;
+	struct kvm_nested_state *s = malloc(len);
+	u8 *p = (u8 *)s;
+
+	TEST_ASSERT(s, "out of memory");
+	memset(s, 0xa5, len);
+	s->size = size;
+	set_v2(vcpu->vm, v2);
+	vcpu_nested_state_get(vcpu, s);
+	TEST_ASSERT(s->size == size, "stage %d: %s state of %u bytes, then %u",
+		    stage, v2 ? "v2" : "6.12", size, s->size);
+	for (i = size; i < len; i++)
+		TEST_ASSERT(p[i] == 0xa5,
+			    "stage %d: %s state of %u bytes written at offset %zu",
+			    stage, v2 ? "v2" : "6.12", size, i);
+	free(s);
+}
+
+/*
  * Blocking by NMI is vCPU event state (KVM_GET/SET_VCPU_EVENTS), kept in
  * the current VMCS: in guest mode, vmcs02.  Saving the nested state copies
  * vmcs02's interruptibility into vmcs12, but setting it writes vmcs12's
@@ -1351,6 +1381,8 @@ int main(int argc, char *argv[])
 		check_layout(v2, stage, shadow, vmx->vmxon_gpa, vmx->vmcs_gpa);
 		check_small_buffer(vcpu, true, v2->size, stage);
 		check_small_buffer(vcpu, false, state->nested.size, stage);
+		check_exact_buffer(vcpu, true, v2->size, stage);
+		check_exact_buffer(vcpu, false, state->nested.size, stage);
 		set_v2(vm, true);
 		if (v2->flags & KVM_STATE_NESTED_GUEST_MODE)
 			nr_guest_mode++;

@@ -14,7 +14,9 @@
  * tracks dirty state (SVM) gets every group marked dirty, because the new
  * CPU must not trust anything it may have cached.  Switching a vCPU
  * between its contexts (vmcs01/vmcs02, vmcb01/vmcb02) is a load of the
- * target, so nothing is marked dirty unless the target ran elsewhere.
+ * target, so nothing is marked dirty unless the target ran elsewhere:
+ * VMX loads at the switch (vmx_switch_vmcs()), SVM before VMRUN
+ * (pre_svm_run()).
  *
  * Contexts of a backend with a clear leaf sit on a per-CPU list while they
  * are active there, so that a CPU going offline, or a crash, can clear all
@@ -32,6 +34,7 @@
 #include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
+#include <kunit/visibility.h>
 
 #include <nested/ctx.h>
 
@@ -85,7 +88,7 @@ int nested_ctx_alloc(struct nested_ctx *ctx, gfp_t gfp)
 	nested_ctx_init(ctx);
 	return nested_ops.alloc(ctx, gfp);
 }
-EXPORT_SYMBOL_GPL(nested_ctx_alloc);
+EXPORT_SYMBOL_IF_KUNIT(nested_ctx_alloc);
 
 /**
  * nested_ctx_free() - Clear a context where it is loaded, then free it.
@@ -100,7 +103,7 @@ void nested_ctx_free(struct nested_ctx *ctx)
 	ctx->ptr = NULL;
 	ctx->pa = 0;
 }
-EXPORT_SYMBOL_GPL(nested_ctx_free);
+EXPORT_SYMBOL_IF_KUNIT(nested_ctx_free);
 
 /**
  * nested_ctx_set_tag() - Give a context the TLB tag it enters guests with.
@@ -119,7 +122,7 @@ void nested_ctx_set_tag(struct nested_ctx *ctx, struct tlb_tags *tags,
 	ctx->tags = tags;
 	ctx->tag = *tag;
 }
-EXPORT_SYMBOL_GPL(nested_ctx_set_tag);
+EXPORT_SYMBOL_IF_KUNIT(nested_ctx_set_tag);
 
 /**
  * nested_ctx_share_tag() - Run a context with a tag taken on first use.
@@ -239,26 +242,6 @@ bool nested_ctx_load(struct nested_ctx *ctx)
 EXPORT_SYMBOL_GPL(nested_ctx_load);
 
 /**
- * nested_ctx_switch() - Switch a vCPU from one of its contexts to another.
- * @from: The context the vCPU used until now.
- * @to: The context it uses from now on.
- *
- * The generalised vmcb_switch(): @to is loaded on this CPU, and nothing is
- * marked dirty or cleared unless @to was last loaded on another CPU.
- * @from stays loaded where it is, ready to be switched back to.
- *
- * Context: The vCPU is loaded on this CPU; preemption disabled,
- * interrupts enabled.
- * Return: As nested_ctx_load() for @to.
- */
-bool nested_ctx_switch(struct nested_ctx *from, struct nested_ctx *to)
-{
-	WARN_ON_ONCE(from == to);
-	return nested_ctx_load(to);
-}
-EXPORT_SYMBOL_GPL(nested_ctx_switch);
-
-/**
  * nested_ctx_clear_cpu() - Clear every context loaded on this CPU.
  *
  * For a CPU going offline, and for disabling virtualization on it.
@@ -358,7 +341,7 @@ bool nested_ctx_prepare_entry(struct nested_ctx *ctx)
 							     NESTED_FLUSH_ALL);
 	return true;
 }
-EXPORT_SYMBOL_GPL(nested_ctx_prepare_entry);
+EXPORT_SYMBOL_IF_KUNIT(nested_ctx_prepare_entry);
 
 /**
  * nested_ctx_entered() - Record a VM-entry that entered the guest.

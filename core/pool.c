@@ -52,6 +52,7 @@
 #include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 
 #include <nested/pool.h>
 
@@ -204,7 +205,7 @@ int nested_pool_init(struct nested_ctx_pool *pool, unsigned int capacity,
 {
 	return nested_pool_init_ops(pool, capacity, tags, NULL);
 }
-EXPORT_SYMBOL_GPL(nested_pool_init);
+EXPORT_SYMBOL_IF_KUNIT(nested_pool_init);
 
 /**
  * nested_pool_init_ops() - Initialise an empty pool of the caller's contexts.
@@ -371,7 +372,7 @@ void nested_pool_empty(struct nested_ctx_pool *pool)
 	list_for_each_entry_safe(e, tmp, &pool->lru, lru)
 		nested_pool_free_entry(pool, e);
 }
-EXPORT_SYMBOL_GPL(nested_pool_empty);
+EXPORT_SYMBOL_IF_KUNIT(nested_pool_empty);
 
 /**
  * nested_pool_set_capacity() - Change how many contexts a pool may hold.
@@ -401,7 +402,7 @@ int nested_pool_set_capacity(struct nested_ctx_pool *pool,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nested_pool_set_capacity);
+EXPORT_SYMBOL_IF_KUNIT(nested_pool_set_capacity);
 
 /**
  * nested_pool_destroy() - Free everything a pool holds.

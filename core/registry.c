@@ -80,7 +80,7 @@ int nested_vendor_register(const struct nested_vendor_ops *ops)
 	nested_ops_owner = ops;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nested_vendor_register);
+EXPORT_SYMBOL_IF_KUNIT(nested_vendor_register);
 
 /**
  * nested_vendor_unregister() - Unregister the vendor backend.
@@ -100,7 +100,7 @@ void nested_vendor_unregister(const struct nested_vendor_ops *ops)
 	memset(&nested_ops, 0, sizeof(nested_ops));
 	nested_ops_owner = NULL;
 }
-EXPORT_SYMBOL_GPL(nested_vendor_unregister);
+EXPORT_SYMBOL_IF_KUNIT(nested_vendor_unregister);
 
 /**
  * nested_vendor_registered() - Whether a vendor backend is registered.
@@ -112,4 +112,4 @@ bool nested_vendor_registered(void)
 {
 	return READ_ONCE(nested_ops_owner);
 }
-EXPORT_SYMBOL_GPL(nested_vendor_registered);
+EXPORT_SYMBOL_IF_KUNIT(nested_vendor_registered);

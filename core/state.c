@@ -21,6 +21,7 @@
 #include <linux/overflow.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
+#include <kunit/visibility.h>
 
 #include <nested/state.h>
 
@@ -78,7 +79,7 @@ size_t nested_state_size(const u16 *types, unsigned int nr)
 	}
 	return total > NESTED_STATE_MAX_SIZE ? 0 : total;
 }
-EXPORT_SYMBOL_GPL(nested_state_size);
+EXPORT_SYMBOL_IF_KUNIT(nested_state_size);
 
 /**
  * nested_state_encode() - Build a container from sections.
@@ -154,7 +155,7 @@ int nested_state_encode(const struct nested_state_section *secs,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nested_state_encode);
+EXPORT_SYMBOL_IF_KUNIT(nested_state_encode);
 
 /*
  * Check descriptor @i of a table already known to lie within the

@@ -131,7 +131,7 @@ static bool bench_enter(struct nested_ctx *from, struct nested_ctx *to)
 	bool moved;
 
 	preempt_disable();
-	moved = nested_ctx_switch(from, to);
+	moved = nested_ctx_load(to);
 	local_irq_disable();
 	nested_ctx_prepare_entry(to);
 	nested_ctx_entered(to);

@@ -198,10 +198,10 @@ static void ctx_switch_same_cpu_marks_nothing(struct kunit *test)
 
 	preempt_disable();
 	nested_ctx_load(c01);
-	KUNIT_EXPECT_TRUE(test, nested_ctx_switch(c01, c02));
+	KUNIT_EXPECT_TRUE(test, nested_ctx_load(c02));
 	for (i = 0; i < 10; i++) {
-		KUNIT_EXPECT_FALSE(test, nested_ctx_switch(c02, c01));
-		KUNIT_EXPECT_FALSE(test, nested_ctx_switch(c01, c02));
+		KUNIT_EXPECT_FALSE(test, nested_ctx_load(c01));
+		KUNIT_EXPECT_FALSE(test, nested_ctx_load(c02));
 	}
 	preempt_enable();
 
@@ -220,11 +220,11 @@ static void ctx_switch_same_cpu_keeps_launch_state(struct kunit *test)
 	load_here(c01);
 	entry_here(c01);
 	preempt_disable();
-	nested_ctx_switch(c01, c02);
+	nested_ctx_load(c02);
 	preempt_enable();
 	entry_here(c02);
 	preempt_disable();
-	nested_ctx_switch(c02, c01);
+	nested_ctx_load(c01);
 	preempt_enable();
 
 	/* Both stay active here: VMRESUME next, no VMCLEAR. */

@@ -7,7 +7,7 @@
  * vCPU load -> nested_ctx_load(); VM-entry -> nested_ctx_prepare_entry()
  * (SVM: nested_svm_pre_run()), VMLAUNCH/VMRESUME or VMRUN, then
  * nested_ctx_entered() (SVM: nested_svm_post_run()); nested VM-entry ->
- * pool lookup, vmcb12 copy (SVM), nested_transition(), nested_ctx_switch().
+ * pool lookup, vmcb12 copy (SVM), nested_transition(), nested_ctx_load().
  *
  * Static stubs redirect a leaf only for a task that runs the test, and a
  * VMCLEAR on a context's old CPU runs in an IPI there.  So while the
@@ -380,7 +380,7 @@ void vd_enter(struct vd_vcpu *v, unsigned int i)
 
 	vd_ipi_begin(v->d);
 	preempt_disable();
-	nested_ctx_switch(v->cur, ctx);
+	nested_ctx_load(ctx);
 	preempt_enable();
 	vd_ipi_end(v->d);
 	v->cur = ctx;
@@ -410,11 +410,11 @@ void vd_enter_fails(struct vd_vcpu *v, unsigned int i)
 	ctx->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 
 	preempt_disable();
-	nested_ctx_switch(v->cur, ctx);
+	nested_ctx_load(ctx);
 	local_irq_save(flags);
 	nested_svm_pre_run(ctx);
 	local_irq_restore(flags);
-	nested_ctx_switch(ctx, &v->l1);
+	nested_ctx_load(&v->l1);
 	preempt_enable();
 	v->cur = &v->l1;
 	vd_run(v);
@@ -433,7 +433,7 @@ void vd_exit(struct vd_vcpu *v)
 	nested_transition(v->cur, &v->l1, &tx);
 	vd_ipi_begin(v->d);
 	preempt_disable();
-	nested_ctx_switch(v->cur, &v->l1);
+	nested_ctx_load(&v->l1);
 	preempt_enable();
 	vd_ipi_end(v->d);
 	v->cur = &v->l1;

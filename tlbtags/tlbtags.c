@@ -48,6 +48,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <kunit/visibility.h>
 
 #include <nested/tlbtags.h>
 
@@ -123,7 +124,7 @@ int tlb_tags_init(struct tlb_tags *tags, const char *name, u32 min, u32 max,
 	mutex_init(&tags->lock);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(tlb_tags_init);
+EXPORT_SYMBOL_IF_KUNIT(tlb_tags_init);
 
 /**
  * tlb_tags_destroy() - Free what tlb_tags_init() allocated.
@@ -144,7 +145,7 @@ void tlb_tags_destroy(struct tlb_tags *tags)
 	tags->nonfull = NULL;
 	tags->map = NULL;
 }
-EXPORT_SYMBOL_GPL(tlb_tags_destroy);
+EXPORT_SYMBOL_IF_KUNIT(tlb_tags_destroy);
 
 /* Make pending tags free again, after flushing them everywhere. */
 static void tlb_tags_reclaim(struct tlb_tags *tags)
@@ -242,7 +243,7 @@ u32 tlb_tags_get(struct tlb_tags *tags, struct tlb_tag *tag)
 	guard(mutex)(&tags->lock);
 	return tag->hw ?: __tlb_tags_alloc(tags, tag);
 }
-EXPORT_SYMBOL_GPL(tlb_tags_get);
+EXPORT_SYMBOL_IF_KUNIT(tlb_tags_get);
 
 /**
  * tlb_tags_free() - Free a tag.
@@ -302,7 +303,7 @@ unsigned int tlb_tags_nr_free(struct tlb_tags *tags)
 	       bitmap_weight(tags->map, tags->nr_words * BITS_PER_LONG) +
 	       tags->nr_pending;
 }
-EXPORT_SYMBOL_GPL(tlb_tags_nr_free);
+EXPORT_SYMBOL_IF_KUNIT(tlb_tags_nr_free);
 
 /**
  * tlb_tag_owner_init() - Give an owner an identity.
@@ -318,7 +319,7 @@ void tlb_tag_owner_init(struct tlb_tag_owner *owner)
 	owner->id = atomic64_inc_return(&tlb_tag_owner_ids);
 	owner->last_cpu = -1;
 }
-EXPORT_SYMBOL_GPL(tlb_tag_owner_init);
+EXPORT_SYMBOL_IF_KUNIT(tlb_tag_owner_init);
 
 static struct tlb_tags_slot *tlb_tags_slot(const struct tlb_tags *tags,
 					   u32 hw, int cpu)
@@ -353,7 +354,7 @@ bool tlb_tags_needs_flush(const struct tlb_tags *tags,
 	return slot->hw != tag->hw || slot->seq != tag->seq ||
 	       slot->owner != owner->id || owner->last_cpu != cpu;
 }
-EXPORT_SYMBOL_GPL(tlb_tags_needs_flush);
+EXPORT_SYMBOL_IF_KUNIT(tlb_tags_needs_flush);
 
 /**
  * tlb_tags_ran() - Record that an owner entered a guest with a tag.
@@ -377,7 +378,7 @@ void tlb_tags_ran(struct tlb_tags *tags, const struct tlb_tag *tag,
 	slot->seq = tag->seq;
 	slot->owner = owner->id;
 }
-EXPORT_SYMBOL_GPL(tlb_tags_ran);
+EXPORT_SYMBOL_IF_KUNIT(tlb_tags_ran);
 
 /**
  * tlb_tags_claim() - Take a tag on this CPU for a VM-entry.
@@ -404,4 +405,4 @@ bool tlb_tags_claim(struct tlb_tags *tags, const struct tlb_tag *tag,
 		tlb_tags_ran(tags, tag, owner, cpu);
 	return flush;
 }
-EXPORT_SYMBOL_GPL(tlb_tags_claim);
+EXPORT_SYMBOL_IF_KUNIT(tlb_tags_claim);

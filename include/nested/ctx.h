@@ -74,7 +74,6 @@ bool nested_ctx_share_tag(struct nested_ctx *ctx, struct tlb_tags *tags,
 			  struct tlb_tag *shared);
 
 bool nested_ctx_load(struct nested_ctx *ctx);
-bool nested_ctx_switch(struct nested_ctx *from, struct nested_ctx *to);
 void nested_ctx_clear(struct nested_ctx *ctx);
 void nested_ctx_clear_cpu(void);
 void nested_ctx_emergency_clear_cpu(void);

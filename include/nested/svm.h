@@ -80,7 +80,6 @@ struct tlb_tags *nested_svm_asids(void);
 
 bool nested_svm_pre_run(struct nested_ctx *ctx);
 void nested_svm_post_run(struct nested_ctx *ctx);
-void nested_svm_mark_dirty(struct nested_ctx *ctx, unsigned int group);
 
 u32 nested_svm_vmcb12_groups(bool same_vmcb12, u32 vmcb12_clean);
 void nested_svm_copy_vmcb12(struct nested_ctx *vmcb02,

@@ -173,19 +173,6 @@ struct tlb_tags *nested_svm_asids(void)
 EXPORT_SYMBOL_GPL(nested_svm_asids);
 
 /**
- * nested_svm_mark_dirty() - Record that software changed a VMCB group.
- * @ctx: The VMCB's context.
- * @group: The group (&enum vmcb_clean).
- *
- * Context: The vCPU's own context.
- */
-void nested_svm_mark_dirty(struct nested_ctx *ctx, unsigned int group)
-{
-	svm_nested_mark_dirty(ctx, BIT(group));
-}
-EXPORT_SYMBOL_GPL(nested_svm_mark_dirty);
-
-/**
  * nested_svm_pre_run() - Program the VMCB's ASID and TLB_CONTROL for VMRUN.
  * @ctx: The context about to run, loaded on this CPU.
  *
@@ -203,7 +190,7 @@ bool nested_svm_pre_run(struct nested_ctx *ctx)
 
 	if (vmcb->control.asid != asid) {
 		svm_hw_set_asid(vmcb, asid);
-		nested_svm_mark_dirty(ctx, VMCB_ASID);
+		svm_nested_mark_dirty(ctx, BIT(VMCB_ASID));
 	}
 	return nested_ctx_prepare_entry(ctx);
 }
@@ -269,7 +256,7 @@ void nested_svm_copy_vmcb12(struct nested_ctx *vmcb02,
 
 	for_each_set_bit(group, &mask, VMCB_NR_GROUPS) {
 		svm_hw_copy_group(vmcb02->ptr, vmcb12, group);
-		nested_svm_mark_dirty(vmcb02, group);
+		svm_nested_mark_dirty(vmcb02, BIT(group));
 	}
 }
 EXPORT_SYMBOL_GPL(nested_svm_copy_vmcb12);

@@ -42,7 +42,8 @@ LAYER=("$PROJ/core/state.c" "$PROJ/vendor/svm/state.c"
 CFLAGS=(-std=gnu11 -g -O1 -Wall -Werror -Wno-gnu-variable-sized-type-not-at-end
 	-I"$PROJ/fuzz/include" -I"$PROJ/include" -I"$PROJ/fuzz"
 	-include "$PROJ/fuzz/include/linux/compiler.h"
-	"-DEXPORT_SYMBOL_GPL(sym)=extern int __fuzz_export_##sym")
+	"-DEXPORT_SYMBOL_GPL(sym)=extern int __fuzz_export_##sym"
+	"-DEXPORT_SYMBOL_IF_KUNIT(sym)=extern int __fuzz_export_##sym")
 SAN=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
      -Dfuzz_one_input=LLVMFuzzerTestOneInput)
 

@@ -479,7 +479,8 @@ int main(int argc, char *argv[])
 			per_vm = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n SEQUENCES] [-o OPS] [-r SEQUENCES_PER_VM]\n",
+			fprintf(stderr,
+				"usage: %s [-s SEED] [-n SEQS] [-o OPS] [-r SEQS_PER_VM]\n",
 				argv[0]);
 			exit(KSFT_FAIL);
 		}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shim of <kunit/visibility.h> for the fuzz build: no modules, no KUnit. */
+/*
+ * Userspace shim: scripts/fuzz.sh defines EXPORT_SYMBOL_IF_KUNIT() on the
+ * command line, as it does EXPORT_SYMBOL_GPL().
+ */
 #ifndef _FUZZ_KUNIT_VISIBILITY_H
 #define _FUZZ_KUNIT_VISIBILITY_H
 
-#define EXPORT_SYMBOL_IF_KUNIT(symbol)
-
-#endif
+#endif /* _FUZZ_KUNIT_VISIBILITY_H */

@@ -38,21 +38,25 @@ static struct vd *vd_of_test(void)
 	return kunit_get_current_test()->priv;
 }
 
-static bool vd_vmclear(u64 pa)
+/* KVM's VMCLEAR and VMPTRLD, as the VMX backend is given them. */
+static void vd_vmclear(struct vmcs *vmcs)
 {
 	struct vd *d = vd_of_test();
 
-	hwm_vmx_vmclear(d->m, raw_smp_processor_id(), pa);
-	return true;
+	hwm_vmx_vmclear(d->m, raw_smp_processor_id(), __pa(vmcs));
 }
 
-static bool vd_vmptrld(u64 pa)
+static void vd_vmptrld(struct vmcs *vmcs)
 {
 	struct vd *d = vd_of_test();
 
-	hwm_vmx_vmptrld(d->m, raw_smp_processor_id(), pa);
-	return true;
+	hwm_vmx_vmptrld(d->m, raw_smp_processor_id(), __pa(vmcs));
 }
+
+static const struct nested_vmx_insns vd_vmx_insns = {
+	.vmclear	= vd_vmclear,
+	.vmptrld	= vd_vmptrld,
+};
 
 static bool vd_invvpid(unsigned long type, u16 vpid, u64 gva)
 {
@@ -222,11 +226,10 @@ struct vd *vd_create(struct kunit *test, const struct vd_params *p)
 			.max_vpid = p->nr_tags,
 			.invvpid_single = p->flush_one,
 			.invvpid_all = true,
+			.insns = &vd_vmx_insns,
 		};
 
 		d->m = hwm_create(test, false, p->flush_one);
-		kunit_activate_static_stub(test, vmx_hw_vmclear, vd_vmclear);
-		kunit_activate_static_stub(test, vmx_hw_vmptrld, vd_vmptrld);
 		kunit_activate_static_stub(test, vmx_hw_invvpid, vd_invvpid);
 		ret = nested_vmx_register(&caps);
 		d->tags = nested_vmx_vpids();

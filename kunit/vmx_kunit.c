@@ -274,13 +274,16 @@ static void vmx_register_checks_insns(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, nested_vmx_register(&caps), -EINVAL);
 	KUNIT_EXPECT_FALSE(test, nested_vendor_registered());
+	/* The backend has no VMCLEAR or VMPTRLD of its own. */
+	caps.insns = NULL;
+	KUNIT_EXPECT_EQ(test, nested_vmx_register(&caps), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, nested_vendor_registered());
 
 	caps.insns = &vmx_log_insns;
 	KUNIT_ASSERT_EQ(test, nested_vmx_register(&caps), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vmx_unregister,
 							NULL), 0);
 	/* A second registration changes nothing of the first. */
-	caps.insns = NULL;
 	caps.max_vpid = 16;
 	caps.invvpid_all = true;
 	KUNIT_EXPECT_EQ(test, nested_vmx_register(&caps), -EEXIST);

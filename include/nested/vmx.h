@@ -41,8 +41,8 @@ struct nested_vmx_insns {
  * @invvpid_single_nonglobal: INVVPID single-context retaining globals
  *	(type 3) is supported.
  * @invvpid_all: INVVPID all-context (type 2) is supported.
- * @insns: VMCLEAR and VMPTRLD as the caller executes them, both set; or
- *	NULL for the backend's own.  Must stay valid while registered.
+ * @insns: VMCLEAR and VMPTRLD as the caller executes them, both set.
+ *	Must stay valid while registered.
  */
 struct nested_vmx_caps {
 	u32 revision_id;

@@ -1,38 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMX instructions, one function each, so that tests can redirect them
- * onto the hardware model with KUNIT_STATIC_STUB_REDIRECT().  Everything
- * else in the backend is plain C.  Each returns false if the instruction
+ * INVVPID, the one VMX instruction the backend executes itself, in a
+ * function of its own so that tests can redirect it onto the hardware
+ * model with KUNIT_STATIC_STUB_REDIRECT().  VMCLEAR and VMPTRLD are the
+ * caller's (&struct nested_vmx_insns).  Returns false if the instruction
  * reported VMfail (CF or ZF set).
  */
 
 #include <kunit/static_stub.h>
 
 #include "hw.h"
-
-bool vmx_hw_vmclear(u64 pa)
-{
-	KUNIT_STATIC_STUB_REDIRECT(vmx_hw_vmclear, pa);
-
-	asm goto("vmclear %0\n\t"
-		 "jna %l[fail]"
-		 : : "m" (pa) : "cc", "memory" : fail);
-	return true;
-fail:
-	return false;
-}
-
-bool vmx_hw_vmptrld(u64 pa)
-{
-	KUNIT_STATIC_STUB_REDIRECT(vmx_hw_vmptrld, pa);
-
-	asm goto("vmptrld %0\n\t"
-		 "jna %l[fail]"
-		 : : "m" (pa) : "cc", "memory" : fail);
-	return true;
-fail:
-	return false;
-}
 
 bool vmx_hw_invvpid(unsigned long type, u16 vpid, u64 gva)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The VMX instructions the backend executes; each is redirectable by KUnit
+ * The VMX instruction the backend executes itself, redirectable by KUnit
  * static stubs onto the hardware model.
  */
 #ifndef _NESTED_VMX_HW_H
@@ -8,8 +8,6 @@
 
 #include <linux/types.h>
 
-bool vmx_hw_vmclear(u64 pa);
-bool vmx_hw_vmptrld(u64 pa);
 bool vmx_hw_invvpid(unsigned long type, u16 vpid, u64 gva);
 
 #endif /* _NESTED_VMX_HW_H */

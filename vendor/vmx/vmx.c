@@ -17,8 +17,9 @@
  *
  * KVM executes VMCLEAR and VMPTRLD itself (its fault handling, its error
  * reports, the enlightened VMCS of Hyper-V) and passes them in with the
- * capabilities; the backend still decides when they run and keeps the one
- * per-CPU record of the current VMCS, nested_vmx_current_vmcs.  A shadow
+ * capabilities: the backend has no copy of its own.  It decides when they
+ * run and keeps the one per-CPU record of the current VMCS,
+ * nested_vmx_current_vmcs.  A shadow
  * VMCS linked from a context (&nested_ctx.shadow_vmcs) becomes active on
  * the context's CPU with the first VM-entry, so it is cleared with a
  * launched context, and always on the emergency path, where a transient
@@ -54,18 +55,12 @@ EXPORT_PER_CPU_SYMBOL_GPL(nested_vmx_current_vmcs);
 
 static void vmx_vmclear(struct vmcs *vmcs)
 {
-	if (vmx_caps.insns)
-		vmx_caps.insns->vmclear(vmcs);
-	else
-		vmx_hw_vmclear(__pa(vmcs));
+	vmx_caps.insns->vmclear(vmcs);
 }
 
 static void vmx_vmptrld(struct vmcs *vmcs)
 {
-	if (vmx_caps.insns)
-		vmx_caps.insns->vmptrld(vmcs);
-	else
-		vmx_hw_vmptrld(__pa(vmcs));
+	vmx_caps.insns->vmptrld(vmcs);
 }
 
 static int vmx_nested_alloc(struct nested_ctx *ctx, gfp_t gfp)
@@ -150,8 +145,8 @@ static const struct nested_vendor_ops vmx_nested_ops = {
  *
  * Context: Process context.
  * Return: 0; -EINVAL if @caps->max_vpid exceeds 65535, VPIDs are enabled
- * without INVVPID single-context or all-context, or @caps->insns lacks an
- * instruction;
+ * without INVVPID single-context or all-context, or @caps->insns is NULL
+ * or lacks an instruction;
  * -ENOMEM; -EEXIST if a backend is registered.
  */
 int nested_vmx_register(const struct nested_vmx_caps *caps)
@@ -161,7 +156,7 @@ int nested_vmx_register(const struct nested_vmx_caps *caps)
 	if (caps->max_vpid > TLB_TAGS_MAX ||
 	    (caps->max_vpid && !caps->invvpid_single && !caps->invvpid_all))
 		return -EINVAL;
-	if (caps->insns && (!caps->insns->vmclear || !caps->insns->vmptrld))
+	if (!caps->insns || !caps->insns->vmclear || !caps->insns->vmptrld)
 		return -EINVAL;
 
 	if (vmx_registered)

@@ -55,8 +55,9 @@ void nested_ctx_cpu_lists_init(void)
  * @ctx: The context; @ctx->ptr and @ctx->pa are left as they are, and
  *	@ctx->shadow_vmcs is reset to NULL.
  *
- * For contexts whose control structure KVM allocates itself; see also
- * nested_ctx_alloc().
+ * KVM allocates the control structure itself (a VMCS with its revision
+ * identifier and a VMCLEAR, a VMCB), sets @ctx->ptr and @ctx->pa, and frees
+ * it after nested_ctx_clear().
  *
  * Context: Any context.
  */
@@ -74,36 +75,6 @@ void nested_ctx_init(struct nested_ctx *ctx)
 	ctx->shadow_vmcs = NULL;
 }
 EXPORT_SYMBOL_GPL(nested_ctx_init);
-
-/**
- * nested_ctx_alloc() - Initialise a context and allocate its structure.
- * @ctx: The context.
- * @gfp: Allocation flags for the backend's alloc leaf.
- *
- * Context: Process context; may sleep if @gfp allows.
- * Return: 0, or the error of the backend's alloc leaf (-ENOMEM).
- */
-int nested_ctx_alloc(struct nested_ctx *ctx, gfp_t gfp)
-{
-	nested_ctx_init(ctx);
-	return nested_ops.alloc(ctx, gfp);
-}
-EXPORT_SYMBOL_IF_KUNIT(nested_ctx_alloc);
-
-/**
- * nested_ctx_free() - Clear a context where it is loaded, then free it.
- * @ctx: The context; its tag, if any, stays with the caller.
- *
- * Context: Process context, interrupts enabled (may call another CPU).
- */
-void nested_ctx_free(struct nested_ctx *ctx)
-{
-	nested_ctx_clear(ctx);
-	nested_ops.free(ctx);
-	ctx->ptr = NULL;
-	ctx->pa = 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(nested_ctx_free);
 
 /**
  * nested_ctx_set_tag() - Give a context the TLB tag it enters guests with.

@@ -31,12 +31,11 @@
  * with none (flushed on every VM-entry), and a tag the caller gives one with
  * nested_ctx_set_tag() is the caller's to free.
  *
- * A context is a bare &struct nested_ctx unless the caller gives the pool a
- * &struct nested_pool_ops: then each context lives in a container of the
- * caller's, which the caller allocates and frees, so that it can keep its
- * own per-context state with it (KVM's struct loaded_vmcs around a vmcs02).
- * The pool still decides when a context is allocated, cleared, reused and
- * freed.
+ * Each context lives in a container of the caller's, which the caller
+ * allocates and frees through a &struct nested_pool_ops, with its control
+ * structure and its own per-context state (KVM's struct loaded_vmcs around
+ * a vmcs02).  The pool decides when a context is allocated, cleared, reused
+ * and freed.
  *
  * The pool belongs to one vCPU: KVM embeds it in its per-vCPU nested state
  * and calls it only under the vCPU mutex, so it has no lock of its own.
@@ -97,33 +96,6 @@ static void nested_pool_tag_put(struct nested_ctx_pool *pool,
 		tlb_tags_free(pool->tags, &ctx->tag);
 }
 
-/* The pool's own contexts: a bare context, from nested_ctx_alloc(). */
-static struct nested_ctx *nested_pool_ctx_alloc(struct nested_ctx_pool *pool,
-						gfp_t gfp)
-{
-	struct nested_ctx *ctx = kzalloc(sizeof(*ctx), gfp);
-
-	if (!ctx)
-		return NULL;
-	if (nested_ctx_alloc(ctx, gfp)) {
-		kfree(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
-static void nested_pool_ctx_free(struct nested_ctx_pool *pool,
-				 struct nested_ctx *ctx)
-{
-	nested_ctx_free(ctx);
-	kfree(ctx);
-}
-
-static const struct nested_pool_ops nested_pool_own_ops = {
-	.alloc	= nested_pool_ctx_alloc,
-	.free	= nested_pool_ctx_free,
-};
-
 /* Unlink an entry, clear its context where it is loaded and free it all. */
 static void nested_pool_free_entry(struct nested_ctx_pool *pool,
 				   struct nested_pool_entry *e)
@@ -145,7 +117,7 @@ static struct nested_pool_entry *nested_pool_lru(struct nested_ctx_pool *pool)
 /*
  * Take the least recently used entry for another key.  Its context is
  * cleared on the CPU it was loaded on before anything else happens to it,
- * then returned to the state nested_ctx_alloc() leaves (never loaded, not
+ * then returned to the state nested_ctx_init() leaves (never loaded, not
  * launched, no flush owed, no guest tag, a new owner identity) with the
  * control structure kept, and given a new tag.
  */
@@ -185,47 +157,29 @@ static struct nested_pool_entry *nested_pool_new_entry(struct nested_ctx_pool *p
 }
 
 /**
- * nested_pool_init() - Initialise an empty pool.
+ * nested_pool_init() - Initialise an empty pool of the caller's contexts.
  * @pool: The pool, embedded in the vCPU's nested state.
  * @capacity: Most L2 contexts the pool may hold, 1 to
  *	%NESTED_POOL_MAX_CAPACITY.  1 is Linux 6.12's single vmcs02/vmcb02.
  * @tags: Space each entry allocates a TLB tag of its own from, or NULL to
  *	leave tags to the caller.
+ * @ops: How to allocate a context, with its control structure, inside a
+ *	container of the caller's, and free it.  Must stay valid until
+ *	nested_pool_destroy().
  *
- * Nothing is allocated until nested_pool_get() needs a context; each is a
- * bare &struct nested_ctx (see nested_pool_init_ops() for more).  On
+ * Nothing is allocated until nested_pool_get() needs a context.  On
  * failure @pool is left uninitialised.
  *
  * Context: Any context.  The vCPU mutex, or the vCPU not being visible yet,
  * serializes every call on @pool.
- * Return: 0, or -EINVAL if @capacity is out of range.
- */
-int nested_pool_init(struct nested_ctx_pool *pool, unsigned int capacity,
-		     struct tlb_tags *tags)
-{
-	return nested_pool_init_ops(pool, capacity, tags, NULL);
-}
-EXPORT_SYMBOL_IF_KUNIT(nested_pool_init);
-
-/**
- * nested_pool_init_ops() - Initialise an empty pool of the caller's contexts.
- * @pool: The pool, embedded in the vCPU's nested state.
- * @capacity: As for nested_pool_init().
- * @tags: As for nested_pool_init().
- * @ops: How to allocate and free a context inside a container of the
- *	caller's, or NULL for bare contexts as nested_pool_init().  Must stay
- *	valid until nested_pool_destroy().
- *
- * Context: As nested_pool_init().
  * Return: 0, or -EINVAL if @capacity is out of range or @ops lacks a member.
  */
-int nested_pool_init_ops(struct nested_ctx_pool *pool, unsigned int capacity,
-			 struct tlb_tags *tags,
-			 const struct nested_pool_ops *ops)
+int nested_pool_init(struct nested_ctx_pool *pool, unsigned int capacity,
+		     struct tlb_tags *tags, const struct nested_pool_ops *ops)
 {
 	if (!nested_pool_capacity_valid(capacity))
 		return -EINVAL;
-	if (ops && (!ops->alloc || !ops->free))
+	if (!ops || !ops->alloc || !ops->free)
 		return -EINVAL;
 
 	hash_init(pool->hash);
@@ -233,11 +187,11 @@ int nested_pool_init_ops(struct nested_ctx_pool *pool, unsigned int capacity,
 	pool->nr = 0;
 	pool->capacity = capacity;
 	pool->tags = tags;
-	pool->ops = ops ?: &nested_pool_own_ops;
+	pool->ops = ops;
 	memset(&pool->stats, 0, sizeof(pool->stats));
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nested_pool_init_ops);
+EXPORT_SYMBOL_GPL(nested_pool_init);
 
 /**
  * nested_pool_get() - Find or make the L2 context for a vmcs12/vmcb12.

@@ -33,10 +33,6 @@ static int nested_vendor_check(const struct nested_vendor_ops *ops)
 
 	if (!ops->name)
 		missing = "name";
-	else if (!ops->alloc)
-		missing = "alloc";
-	else if (!ops->free)
-		missing = "free";
 	else if (!ops->flush_tag)
 		missing = "flush_tag";
 	else if (ops->clear && !ops->load)

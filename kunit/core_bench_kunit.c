@@ -105,7 +105,7 @@ static void bench_l1_free(void *arg)
 {
 	struct bench_vcpu *v = arg;
 
-	nested_ctx_free(&v->l1);
+	fake_ctx_free(&v->l1);
 	tlb_tags_free(&v->tags, &v->l1.tag);
 }
 
@@ -175,12 +175,12 @@ static void bench_run(struct kunit *test, enum fake_kind kind, unsigned int k,
 							&v->tags), 0);
 	/* 6.12 has one L2 context; ours one per L2, each with its tag. */
 	KUNIT_ASSERT_EQ(test, nested_pool_init(&v->pool, p->shared_tag ? 1 : k,
-					       p->shared_tag ? NULL : &v->tags),
-			0);
+					       p->shared_tag ? NULL : &v->tags,
+					       &fake_pool_ops), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							bench_pool_destroy,
 							&v->pool), 0);
-	KUNIT_ASSERT_EQ(test, nested_ctx_alloc(&v->l1, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, fake_ctx_alloc(&v->l1, GFP_KERNEL), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_l1_free,
 							v), 0);
 	KUNIT_ASSERT_NE(test, tlb_tags_alloc(&v->tags, &tag), 0);

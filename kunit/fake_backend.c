@@ -11,8 +11,13 @@
 struct fake_counts fake;
 int fake_fail_alloc_after = -1;
 
-static int fake_alloc(struct nested_ctx *ctx, gfp_t gfp)
+/*
+ * A context with a small buffer as its "control structure", allocated by
+ * the test as KVM allocates its VMCSs and VMCBs.
+ */
+int fake_ctx_alloc(struct nested_ctx *ctx, gfp_t gfp)
 {
+	nested_ctx_init(ctx);
 	if (fake_fail_alloc_after == 0)
 		return -ENOMEM;
 	if (fake_fail_alloc_after > 0)
@@ -26,12 +31,42 @@ static int fake_alloc(struct nested_ctx *ctx, gfp_t gfp)
 	return 0;
 }
 
-static void fake_free(struct nested_ctx *ctx)
+/* Clear it where it is loaded, then free it, as KVM does. */
+void fake_ctx_free(struct nested_ctx *ctx)
 {
+	nested_ctx_clear(ctx);
 	kfree(ctx->ptr);
+	ctx->ptr = NULL;
 	fake.free++;
 	fake.live--;
 }
+
+static struct nested_ctx *fake_pool_alloc(struct nested_ctx_pool *pool,
+					  gfp_t gfp)
+{
+	struct nested_ctx *ctx = kzalloc(sizeof(*ctx), gfp);
+
+	if (!ctx)
+		return NULL;
+	if (fake_ctx_alloc(ctx, gfp)) {
+		kfree(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void fake_pool_free(struct nested_ctx_pool *pool,
+			   struct nested_ctx *ctx)
+{
+	fake_ctx_free(ctx);
+	kfree(ctx);
+}
+
+/* Bare contexts from fake_ctx_alloc(), for pools of the core's suites. */
+const struct nested_pool_ops fake_pool_ops = {
+	.alloc	= fake_pool_alloc,
+	.free	= fake_pool_free,
+};
 
 static void fake_flush_tag(struct nested_ctx *ctx, enum nested_flush how)
 {
@@ -61,8 +96,6 @@ static void fake_mark_dirty(struct nested_ctx *ctx, u32 groups)
 
 static const struct nested_vendor_ops fake_vmx_ops = {
 	.name		= "fake-vmx",
-	.alloc		= fake_alloc,
-	.free		= fake_free,
 	.flush_tag	= fake_flush_tag,
 	.load		= fake_load,
 	.clear		= fake_clear,
@@ -70,8 +103,6 @@ static const struct nested_vendor_ops fake_vmx_ops = {
 
 static const struct nested_vendor_ops fake_svm_ops = {
 	.name		= "fake-svm",
-	.alloc		= fake_alloc,
-	.free		= fake_free,
 	.flush_tag	= fake_flush_tag,
 	.mark_dirty	= fake_mark_dirty,
 };

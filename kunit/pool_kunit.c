@@ -68,7 +68,8 @@ static struct nested_ctx_pool *pool_for_test(struct kunit *test,
 		tags = tags_for_test(test, max_tags);
 	pool = kunit_kzalloc(test, sizeof(*pool), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pool);
-	KUNIT_ASSERT_EQ(test, nested_pool_init(pool, capacity, tags), 0);
+	KUNIT_ASSERT_EQ(test, nested_pool_init(pool, capacity, tags,
+					       &fake_pool_ops), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							pool_destroy_action,
 							pool), 0);
@@ -177,8 +178,8 @@ static void nested_pool_init_capacity_bounds(struct kunit *test)
 	fake_backend_register(test, FAKE_VMX_LIKE);
 	pool = kunit_kzalloc(test, sizeof(*pool), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pool);
-	KUNIT_EXPECT_EQ(test, nested_pool_init(pool, c->capacity, NULL),
-			c->ret);
+	KUNIT_EXPECT_EQ(test, nested_pool_init(pool, c->capacity, NULL,
+					       &fake_pool_ops), c->ret);
 	if (c->ret)
 		return;
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
@@ -656,7 +657,8 @@ static void nested_pool_get_alloc_failure(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake.live, 0);
 	KUNIT_EXPECT_EQ(test, fake.clear_wrong_cpu, 0);
 	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(pool->tags), 16);
-	KUNIT_ASSERT_EQ(test, nested_pool_init(pool, 4, pool->tags), 0);
+	KUNIT_ASSERT_EQ(test, nested_pool_init(pool, 4, pool->tags,
+					       &fake_pool_ops), 0);
 }
 
 static void nested_pool_get_full_allocates_nothing(struct kunit *test)
@@ -989,7 +991,7 @@ static struct nested_ctx *box_alloc(struct nested_ctx_pool *pool, gfp_t gfp)
 	b = kzalloc(sizeof(*b), gfp);
 	if (!b)
 		return NULL;
-	if (nested_ctx_alloc(&b->ctx, gfp)) {
+	if (fake_ctx_alloc(&b->ctx, gfp)) {
 		kfree(b);
 		return NULL;
 	}
@@ -1007,7 +1009,7 @@ static void box_free(struct nested_ctx_pool *pool, struct nested_ctx *ctx)
 	if (ctx->cpu >= 0)
 		box.free_loaded++;
 	box.free++;
-	nested_ctx_free(ctx);
+	fake_ctx_free(ctx);
 	kfree(b);
 }
 
@@ -1025,9 +1027,9 @@ static struct nested_ctx_pool *box_pool_for_test(struct kunit *test,
 	memset(&box, 0, sizeof(box));
 	pool = kunit_kzalloc(test, sizeof(*pool), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pool);
-	KUNIT_ASSERT_EQ(test, nested_pool_init_ops(pool, capacity,
-						   tags_for_test(test, 16),
-						   &box_ops), 0);
+	KUNIT_ASSERT_EQ(test, nested_pool_init(pool, capacity,
+					       tags_for_test(test, 16),
+					       &box_ops), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							pool_destroy_action,
 							pool), 0);
@@ -1107,18 +1109,20 @@ static void nested_pool_ops_alloc_failure(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, box.alloc, 2);
 }
 
-static void nested_pool_init_ops_checks_ops(struct kunit *test)
+static void nested_pool_init_checks_ops(struct kunit *test)
 {
 	const struct nested_pool_ops no_free = { .alloc = box_alloc };
 	struct nested_ctx_pool *pool;
 
 	pool = kunit_kzalloc(test, sizeof(*pool), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pool);
-	KUNIT_EXPECT_EQ(test, nested_pool_init_ops(pool, 1, NULL, &no_free),
+	KUNIT_EXPECT_EQ(test, nested_pool_init(pool, 1, NULL, &no_free),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, nested_pool_init_ops(pool, 0, NULL, &box_ops),
+	KUNIT_EXPECT_EQ(test, nested_pool_init(pool, 0, NULL, &box_ops),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, nested_pool_init_ops(pool, 1, NULL, NULL), 0);
+	/* The layer allocates no contexts of its own. */
+	KUNIT_EXPECT_EQ(test, nested_pool_init(pool, 1, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nested_pool_init(pool, 1, NULL, &box_ops), 0);
 	nested_pool_destroy(pool);
 }
 
@@ -1146,7 +1150,7 @@ static struct kunit_case nested_pool_cases[] = {
 	KUNIT_CASE(nested_pool_ops_match_lru_model),
 	KUNIT_CASE(nested_pool_ops_caller_containers),
 	KUNIT_CASE(nested_pool_ops_alloc_failure),
-	KUNIT_CASE(nested_pool_init_ops_checks_ops),
+	KUNIT_CASE(nested_pool_init_checks_ops),
 	{}
 };
 

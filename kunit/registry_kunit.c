@@ -19,15 +19,6 @@ struct fake_calls {
 
 static struct fake_calls fake_calls;
 
-static int fake_alloc(struct nested_ctx *ctx, gfp_t gfp)
-{
-	return 0;
-}
-
-static void fake_free(struct nested_ctx *ctx)
-{
-}
-
 static void fake_flush_tag(struct nested_ctx *ctx, enum nested_flush how)
 {
 }
@@ -50,8 +41,6 @@ static void fake_mark_dirty(struct nested_ctx *ctx, u32 groups)
 
 static const struct nested_vendor_ops fake_full_ops = {
 	.name		= "fake",
-	.alloc		= fake_alloc,
-	.free		= fake_free,
 	.flush_tag	= fake_flush_tag,
 	.load		= fake_load,
 	.clear		= fake_clear,
@@ -88,7 +77,7 @@ static void registry_register_valid(struct kunit *test)
 	register_for_test(test, &fake_full_ops);
 	KUNIT_EXPECT_TRUE(test, nested_vendor_registered());
 	KUNIT_EXPECT_STREQ(test, nested_ops.name, "fake");
-	KUNIT_EXPECT_TRUE(test, nested_ops.alloc == fake_alloc);
+	KUNIT_EXPECT_TRUE(test, nested_ops.flush_tag == fake_flush_tag);
 }
 
 static void registry_register_copies_table(struct kunit *test)
@@ -123,7 +112,7 @@ static void registry_unregister_allows_new(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nested_vendor_register(&fake_full_ops), 0);
 	nested_vendor_unregister(&fake_full_ops);
 	KUNIT_EXPECT_FALSE(test, nested_vendor_registered());
-	KUNIT_EXPECT_NULL(test, nested_ops.alloc);
+	KUNIT_EXPECT_NULL(test, nested_ops.flush_tag);
 	register_for_test(test, &fake_full_ops);
 	KUNIT_EXPECT_TRUE(test, nested_vendor_registered());
 }
@@ -136,16 +125,6 @@ struct registry_bad_case {
 static void no_name(struct nested_vendor_ops *ops)
 {
 	ops->name = NULL;
-}
-
-static void no_alloc(struct nested_vendor_ops *ops)
-{
-	ops->alloc = NULL;
-}
-
-static void no_free(struct nested_vendor_ops *ops)
-{
-	ops->free = NULL;
 }
 
 static void no_flush(struct nested_vendor_ops *ops)
@@ -172,8 +151,6 @@ static void emergency_without_clear(struct nested_vendor_ops *ops)
 
 static const struct registry_bad_case registry_bad_cases[] = {
 	{ "name missing", no_name },
-	{ "alloc missing", no_alloc },
-	{ "free missing", no_free },
 	{ "flush_tag missing", no_flush },
 	{ "clear without load", no_load },
 	{ "no way to migrate", no_migration },

@@ -18,6 +18,7 @@
 
 #include <kunit/static_stub.h>
 #include <linux/cpumask.h>
+#include <linux/gfp.h>
 #include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
@@ -222,7 +223,6 @@ struct vd *vd_create(struct kunit *test, const struct vd_params *p)
 
 	if (p->vendor == VD_VMX) {
 		struct nested_vmx_caps caps = {
-			.revision_id = 1,
 			.max_vpid = p->nr_tags,
 			.invvpid_single = p->flush_one,
 			.invvpid_all = true,
@@ -258,6 +258,55 @@ struct vd *vd_create(struct kunit *test, const struct vd_params *p)
 	return d;
 }
 
+/*
+ * A VMCS or VMCB as KVM allocates one: a zeroed page, and a VMCS VMCLEARed
+ * so that its launch state starts clear.
+ */
+static int vd_ctx_alloc(struct nested_ctx *ctx, gfp_t gfp)
+{
+	void *page = (void *)get_zeroed_page(gfp);
+
+	if (!page)
+		return -ENOMEM;
+	nested_ctx_init(ctx);
+	ctx->ptr = page;
+	ctx->pa = __pa(page);
+	if (vd_of_test()->p.vendor == VD_VMX)
+		vd_vmclear(ctx->vmcs);
+	return 0;
+}
+
+/* Cleared where it is loaded, then freed, as KVM frees one. */
+static void vd_ctx_free(struct nested_ctx *ctx)
+{
+	nested_ctx_clear(ctx);
+	free_page((unsigned long)ctx->ptr);
+}
+
+static struct nested_ctx *vd_pool_alloc(struct nested_ctx_pool *pool,
+					gfp_t gfp)
+{
+	struct nested_ctx *ctx = kzalloc(sizeof(*ctx), gfp);
+
+	if (ctx && vd_ctx_alloc(ctx, gfp)) {
+		kfree(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+static void vd_pool_free(struct nested_ctx_pool *pool, struct nested_ctx *ctx)
+{
+	vd_ctx_free(ctx);
+	kfree(ctx);
+}
+
+/* KVM's vmcs02s and vmcb02s: its own allocations, in the pool. */
+static const struct nested_pool_ops vd_pool_ops = {
+	.alloc	= vd_pool_alloc,
+	.free	= vd_pool_free,
+};
+
 static void vd_vcpu_destroy(void *data)
 {
 	struct vd_vcpu *v = data;
@@ -265,7 +314,7 @@ static void vd_vcpu_destroy(void *data)
 
 	vd_ipi_begin(v->d);
 	nested_pool_destroy(&v->pool);
-	nested_ctx_free(&v->l1);
+	vd_ctx_free(&v->l1);
 	vd_ipi_end(v->d);
 	if (v->d->tags)
 		tlb_tags_free(v->d->tags, &v->l1_tag);
@@ -294,14 +343,14 @@ struct vd_vcpu *vd_vcpu_create(struct vd *d, unsigned int nr_l2)
 		l2->vmcb12 = (void *)get_zeroed_page(GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, l2->vmcb12);
 	}
-	KUNIT_ASSERT_EQ(test, nested_ctx_alloc(&v->l1, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, vd_ctx_alloc(&v->l1, GFP_KERNEL), 0);
 	if (d->tags) {
 		tlb_tags_alloc(d->tags, &v->l1_tag);
 		nested_ctx_set_tag(&v->l1, d->tags, &v->l1_tag);
 	}
 	v->l1_owner = ++d->next_owner;
 	KUNIT_ASSERT_EQ(test, nested_pool_init(&v->pool, d->p.pool_capacity,
-					       d->tags), 0);
+					       d->tags, &vd_pool_ops), 0);
 	v->cur = &v->l1;
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vd_vcpu_destroy,
 							v), 0);

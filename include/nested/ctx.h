@@ -16,7 +16,7 @@ struct vmcs;
 
 /**
  * struct nested_ctx - A VMCS or VMCB, and where it was last loaded.
- * @ptr: The control structure, as the backend's alloc leaf (or KVM) set it.
+ * @ptr: The control structure, as KVM allocated it.
  * @vmcb: @ptr seen as a VMCB, for the SVM backend and KVM's SVM code.
  * @vmcs: @ptr seen as a VMCS, for the VMX backend and KVM's VMX code.
  * @pa: Its physical address, in the form hardware is given (for SVM with
@@ -66,8 +66,6 @@ struct nested_ctx {
 };
 
 void nested_ctx_init(struct nested_ctx *ctx);
-int nested_ctx_alloc(struct nested_ctx *ctx, gfp_t gfp);
-void nested_ctx_free(struct nested_ctx *ctx);
 void nested_ctx_set_tag(struct nested_ctx *ctx, struct tlb_tags *tags,
 			const struct tlb_tag *tag);
 bool nested_ctx_share_tag(struct nested_ctx *ctx, struct tlb_tags *tags,

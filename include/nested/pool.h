@@ -42,16 +42,17 @@ struct nested_pool_entry {
 /**
  * struct nested_pool_ops - How a pool makes and unmakes its contexts.
  * @alloc: Allocate a container of the caller's with a context in it, and
- *	the context's control structure: the context must be as
- *	nested_ctx_alloc() leaves one (never loaded, not launched, no tag),
- *	whether the container got it from nested_ctx_alloc() or allocated the
- *	structure itself and called nested_ctx_init().  Returns the context,
- *	or NULL if memory ran out.  Called in process context with @gfp.
+ *	the context's control structure, and initialise the context with
+ *	nested_ctx_init() (never loaded, not launched, no tag).  Returns the
+ *	context, or NULL if memory ran out.  Called in process context with
+ *	@gfp.
  * @free: Free what @alloc allocated.  The pool has cleared the context on
  *	the CPU where it was loaded and freed its tag.
  *
- * For a caller that keeps state of its own with each context, as KVM keeps
- * a struct loaded_vmcs around each vmcs02: it finds its container from the
+ * The caller allocates control structures as it does its others (KVM: a
+ * VMCS with its revision identifier, VMCLEARed; a VMCB), and may keep
+ * state of its own with each context, as KVM keeps a struct loaded_vmcs
+ * around each vmcs02: it finds its container from the
  * context with container_of(), and its vCPU from the pool the same way.
  * The pool never touches the container otherwise.  An evicted context is
  * reused in its container for another key (see nested_pool_get()): what the
@@ -86,9 +87,8 @@ struct nested_pool_stats {
  * @nr: Number of entries.
  * @capacity: Most entries the pool holds, 1 to %NESTED_POOL_MAX_CAPACITY.
  * @tags: Space each entry's TLB tag is allocated from, or NULL.
- * @ops: How contexts are allocated and freed; the pool's own (a bare
- *	&struct nested_ctx from nested_ctx_alloc()) unless
- *	nested_pool_init_ops() was given others.
+ * @ops: How contexts are allocated and freed, as nested_pool_init() was
+ *	given them.
  * @stats: Counters, for the caller to read.
  *
  * Embedded by KVM in its per-vCPU nested state.  All fields but @stats are
@@ -105,10 +105,7 @@ struct nested_ctx_pool {
 };
 
 int nested_pool_init(struct nested_ctx_pool *pool, unsigned int capacity,
-		     struct tlb_tags *tags);
-int nested_pool_init_ops(struct nested_ctx_pool *pool, unsigned int capacity,
-			 struct tlb_tags *tags,
-			 const struct nested_pool_ops *ops);
+		     struct tlb_tags *tags, const struct nested_pool_ops *ops);
 void nested_pool_destroy(struct nested_ctx_pool *pool);
 struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
 				   bool *hit);

@@ -11,7 +11,6 @@
 #define _NESTED_VENDOR_H
 
 #include <linux/types.h>
-#include <linux/gfp_types.h>
 
 struct nested_ctx;
 
@@ -41,11 +40,6 @@ enum nested_flush {
 /**
  * struct nested_vendor_ops - Hardware leaves supplied by a vendor backend.
  * @name: Short vendor name for messages ("svm", "vmx").  Mandatory.
- * @alloc: Allocate the hardware control structure of @ctx and fill in
- *	&nested_ctx.ptr and &nested_ctx.pa.  Called in process context,
- *	may sleep if @gfp allows.  Returns 0 or -ENOMEM.  Mandatory.
- * @free: Free what @alloc allocated.  The core has already cleared the
- *	context on the CPU where it was loaded.  Mandatory.
  * @flush_tag: Arrange for the next VM-entry with @ctx to invalidate its TLB
  *	tag as described by the &enum nested_flush argument.  Called on the
  *	CPU that will enter, preemption disabled.  Mandatory.
@@ -72,8 +66,6 @@ enum nested_flush {
  */
 struct nested_vendor_ops {
 	const char *name;
-	int (*alloc)(struct nested_ctx *ctx, gfp_t gfp);
-	void (*free)(struct nested_ctx *ctx);
 	void (*flush_tag)(struct nested_ctx *ctx, enum nested_flush how);
 	void (*load)(struct nested_ctx *ctx);
 	void (*clear)(struct nested_ctx *ctx);

@@ -33,7 +33,6 @@ struct nested_vmx_insns {
 
 /**
  * struct nested_vmx_caps - What the processor's VMX supports.
- * @revision_id: VMCS revision identifier (IA32_VMX_BASIC[30:0]).
  * @max_vpid: Highest VPID to hand out (at most 65535); 0 disables VPID:
  *	every context then runs untagged and hardware flushes on every
  *	VM-entry and VM-exit.
@@ -45,7 +44,6 @@ struct nested_vmx_insns {
  *	Must stay valid while registered.
  */
 struct nested_vmx_caps {
-	u32 revision_id;
 	u32 max_vpid;
 	bool invvpid_single;
 	bool invvpid_single_nonglobal;

@@ -23,7 +23,6 @@
 #define pr_fmt(fmt) "nested: svm: " fmt
 
 #include <linux/export.h>
-#include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/mem_encrypt.h>
 #include <asm/svm.h>
@@ -45,22 +44,6 @@
 static struct nested_svm_caps svm_caps;
 static struct tlb_tags svm_asids;
 static bool svm_registered;
-
-static int svm_nested_alloc(struct nested_ctx *ctx, gfp_t gfp)
-{
-	void *vmcb = (void *)__get_free_page(gfp | __GFP_ZERO);
-
-	if (!vmcb)
-		return -ENOMEM;
-	ctx->ptr = vmcb;
-	ctx->pa = __sme_set(__pa(vmcb));
-	return 0;
-}
-
-static void svm_nested_free(struct nested_ctx *ctx)
-{
-	free_page((unsigned long)ctx->ptr);
-}
 
 static void svm_nested_mark_dirty(struct nested_ctx *ctx, u32 groups)
 {
@@ -95,8 +78,6 @@ static void svm_nested_flush_tag(struct nested_ctx *ctx,
 
 static const struct nested_vendor_ops svm_nested_ops = {
 	.name		= "svm",
-	.alloc		= svm_nested_alloc,
-	.free		= svm_nested_free,
 	.flush_tag	= svm_nested_flush_tag,
 	.mark_dirty	= svm_nested_mark_dirty,
 };

@@ -36,7 +36,6 @@
 
 #include <linux/export.h>
 #include <linux/lockdep.h>
-#include <linux/gfp.h>
 #include <linux/percpu.h>
 #include <linux/mm.h>
 
@@ -61,25 +60,6 @@ static void vmx_vmclear(struct vmcs *vmcs)
 static void vmx_vmptrld(struct vmcs *vmcs)
 {
 	vmx_caps.insns->vmptrld(vmcs);
-}
-
-static int vmx_nested_alloc(struct nested_ctx *ctx, gfp_t gfp)
-{
-	void *vmcs = (void *)__get_free_page(gfp | __GFP_ZERO);
-
-	if (!vmcs)
-		return -ENOMEM;
-	*(u32 *)vmcs = vmx_caps.revision_id;
-	ctx->ptr = vmcs;
-	ctx->pa = __pa(vmcs);
-	/* A new VMCS region starts with its launch state clear. */
-	vmx_vmclear(ctx->vmcs);
-	return 0;
-}
-
-static void vmx_nested_free(struct nested_ctx *ctx)
-{
-	free_page((unsigned long)ctx->ptr);
 }
 
 static void vmx_nested_load(struct nested_ctx *ctx)
@@ -128,8 +108,6 @@ static void vmx_nested_flush_tag(struct nested_ctx *ctx,
 
 static const struct nested_vendor_ops vmx_nested_ops = {
 	.name		= "vmx",
-	.alloc		= vmx_nested_alloc,
-	.free		= vmx_nested_free,
 	.flush_tag	= vmx_nested_flush_tag,
 	.load		= vmx_nested_load,
 	.clear		= vmx_nested_clear,

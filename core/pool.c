@@ -164,8 +164,8 @@ static struct nested_pool_entry *nested_pool_new_entry(struct nested_ctx_pool *p
  * @tags: Space each entry allocates a TLB tag of its own from, or NULL to
  *	leave tags to the caller.
  * @ops: How to allocate a context, with its control structure, inside a
- *	container of the caller's, and free it.  Must stay valid until
- *	nested_pool_destroy().
+ *	container of the caller's, and free it.  Must stay valid while the
+ *	pool holds contexts.
  *
  * Nothing is allocated until nested_pool_get() needs a context.  On
  * failure @pool is left uninitialised.
@@ -307,17 +307,19 @@ void nested_pool_invalidate(struct nested_ctx_pool *pool, u64 key)
 EXPORT_SYMBOL_GPL(nested_pool_invalidate);
 
 /**
- * nested_pool_empty() - Drop every cached context.
+ * nested_pool_destroy() - Free everything a pool holds.
  * @pool: The pool.
  *
- * For VMXOFF, EFER.SVME cleared and a nested state reset: each context is
- * cleared on the CPU it was loaded on and freed with its tag.  The pool
- * stays usable, with its capacity and counters.
+ * For VMXOFF, EFER.SVME cleared and the destruction of the vCPU: each
+ * context is cleared on the CPU it was loaded on and freed with its tag.
+ * The pool is then empty, with its capacity and counters, and may be used
+ * again.
  *
- * Context: Process context; may sleep.  Called under the vCPU mutex, not
- * while the vCPU is running a guest with a context of @pool.
+ * Context: Process context; may sleep.  Called under the vCPU mutex, or
+ * once the vCPU can no longer run, and not while the vCPU is running a
+ * guest with a context of @pool.
  */
-void nested_pool_empty(struct nested_ctx_pool *pool)
+void nested_pool_destroy(struct nested_ctx_pool *pool)
 {
 	struct nested_pool_entry *e, *tmp;
 
@@ -325,50 +327,5 @@ void nested_pool_empty(struct nested_ctx_pool *pool)
 
 	list_for_each_entry_safe(e, tmp, &pool->lru, lru)
 		nested_pool_free_entry(pool, e);
-}
-EXPORT_SYMBOL_IF_KUNIT(nested_pool_empty);
-
-/**
- * nested_pool_set_capacity() - Change how many contexts a pool may hold.
- * @pool: The pool.
- * @capacity: The new capacity, 1 to %NESTED_POOL_MAX_CAPACITY.
- *
- * Shrinking below the number of cached contexts clears and frees the least
- * recently used ones, counted as evictions.  Growing allocates nothing.
- *
- * Context: Process context; may sleep.  Called under the vCPU mutex, not
- * while the vCPU is running a guest with a context of @pool.
- * Return: 0, or -EINVAL if @capacity is out of range, in which case the
- * pool is unchanged.
- */
-int nested_pool_set_capacity(struct nested_ctx_pool *pool,
-			     unsigned int capacity)
-{
-	might_sleep();
-
-	if (!nested_pool_capacity_valid(capacity))
-		return -EINVAL;
-
-	pool->capacity = capacity;
-	while (pool->nr > capacity) {
-		nested_pool_free_entry(pool, nested_pool_lru(pool));
-		pool->stats.evictions++;
-	}
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(nested_pool_set_capacity);
-
-/**
- * nested_pool_destroy() - Free everything a pool holds.
- * @pool: The pool; it must be initialised again before further use.
- *
- * For the destruction of the vCPU: as nested_pool_empty().
- *
- * Context: Process context; may sleep.  Called under the vCPU mutex or
- * once the vCPU can no longer run.
- */
-void nested_pool_destroy(struct nested_ctx_pool *pool)
-{
-	nested_pool_empty(pool);
 }
 EXPORT_SYMBOL_GPL(nested_pool_destroy);

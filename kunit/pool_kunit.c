@@ -198,17 +198,6 @@ static void nested_pool_init_capacity_bounds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake.live, c->capacity);
 }
 
-static void nested_pool_set_capacity_bounds(struct kunit *test)
-{
-	const struct capacity_case *c = test->param_value;
-	struct nested_ctx_pool *pool = pool_for_test(test, FAKE_VMX_LIKE, 8,
-						     0);
-
-	KUNIT_EXPECT_EQ(test, nested_pool_set_capacity(pool, c->capacity),
-			c->ret);
-	KUNIT_EXPECT_EQ(test, pool->capacity, c->ret ? 8 : c->capacity);
-}
-
 static void nested_pool_get_miss_then_hit(struct kunit *test)
 {
 	struct nested_ctx_pool *pool = pool_for_test(test, FAKE_VMX_LIKE, 4,
@@ -456,7 +445,7 @@ static void nested_pool_invalidate_by_key(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, hit);
 }
 
-static void nested_pool_empty_frees_all(struct kunit *test)
+static void nested_pool_destroy_frees_all(struct kunit *test)
 {
 	struct nested_ctx_pool *pool = pool_for_test(test, FAKE_VMX_LIKE, 8,
 						     16);
@@ -471,7 +460,7 @@ static void nested_pool_empty_frees_all(struct kunit *test)
 	}
 	KUNIT_ASSERT_EQ(test, fake.live, 5);
 
-	nested_pool_empty(pool);
+	nested_pool_destroy(pool);
 	KUNIT_EXPECT_EQ(test, pool->nr, 0);
 	KUNIT_EXPECT_TRUE(test, list_empty(&pool->lru));
 	KUNIT_EXPECT_EQ(test, hashed_entries(pool), 0);
@@ -487,8 +476,8 @@ static void nested_pool_empty_frees_all(struct kunit *test)
 	get(test, pool, 1, &hit);
 	KUNIT_EXPECT_FALSE(test, hit);
 	KUNIT_EXPECT_EQ(test, fake.live, 1);
-	nested_pool_empty(pool);
-	nested_pool_empty(pool);
+	nested_pool_destroy(pool);
+	nested_pool_destroy(pool);
 	KUNIT_EXPECT_EQ(test, fake.live, 0);
 }
 
@@ -536,54 +525,6 @@ static void nested_pool_get_rotation(struct kunit *test)
 	KUNIT_EXPECT_LE(test, max_live, c->capacity);
 	KUNIT_EXPECT_EQ(test, fake.alloc, min(c->capacity, c->nr_keys));
 	KUNIT_EXPECT_EQ(test, pool->nr, min(c->capacity, c->nr_keys));
-}
-
-static void nested_pool_set_capacity_shrink_grow(struct kunit *test)
-{
-	struct nested_ctx_pool *pool = pool_for_test(test, FAKE_VMX_LIKE, 4,
-						     16);
-	unsigned int got[4], i;
-	bool hit;
-
-	for (i = 1; i <= 4; i++) {
-		struct nested_ctx *ctx = get(test, pool, i, &hit);
-
-		if (i <= 2)
-			run_once(ctx);
-	}
-
-	/* Shrinking frees the least recently used, cleared first. */
-	KUNIT_ASSERT_EQ(test, nested_pool_set_capacity(pool, 2), 0);
-	KUNIT_EXPECT_EQ(test, pool->nr, 2);
-	KUNIT_EXPECT_EQ(test, hashed_entries(pool), 2);
-	KUNIT_EXPECT_EQ(test, fake.free, 2);
-	KUNIT_EXPECT_EQ(test, fake.live, 2);
-	KUNIT_EXPECT_EQ(test, fake.clear, 2);
-	KUNIT_EXPECT_EQ(test, pool->stats.evictions, 2);
-	KUNIT_EXPECT_EQ(test, tlb_tags_nr_free(pool->tags), 14);
-	KUNIT_ASSERT_EQ(test, lru_keys(pool, got, ARRAY_SIZE(got)), 2);
-	KUNIT_EXPECT_EQ(test, got[0], 4);
-	KUNIT_EXPECT_EQ(test, got[1], 3);
-	get(test, pool, 4, &hit);
-	KUNIT_EXPECT_TRUE(test, hit);
-	get(test, pool, 1, &hit);
-	KUNIT_EXPECT_FALSE(test, hit);
-
-	/* Shrinking to the current size changes nothing. */
-	KUNIT_ASSERT_EQ(test, nested_pool_set_capacity(pool, 2), 0);
-	KUNIT_EXPECT_EQ(test, pool->nr, 2);
-
-	/* Growing allocates nothing by itself and evicts no more. */
-	KUNIT_ASSERT_EQ(test, nested_pool_set_capacity(pool, 8), 0);
-	KUNIT_EXPECT_EQ(test, fake.live, 2);
-	for (i = 10; i < 16; i++)
-		get(test, pool, i, &hit);
-	KUNIT_EXPECT_EQ(test, pool->nr, 8);
-	KUNIT_EXPECT_EQ(test, fake.live, 8);
-	KUNIT_EXPECT_EQ(test, pool->stats.evictions, 3);
-	get(test, pool, 16, &hit);
-	KUNIT_EXPECT_EQ(test, pool->stats.evictions, 4);
-	KUNIT_EXPECT_EQ(test, fake.live, 8);
 }
 
 struct fail_case {
@@ -914,11 +855,21 @@ static bool model_matches(struct kunit *test, struct nested_ctx_pool *pool,
 	return true;
 }
 
+static const unsigned int model_capacities[] = { 1, 5, 8, MODEL_MAX_CAP };
+
+static void model_capacity_desc(const unsigned int *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "capacity %u", *c);
+}
+
+KUNIT_ARRAY_PARAM(model_capacity, model_capacities, model_capacity_desc);
+
 static void nested_pool_ops_match_lru_model(struct kunit *test)
 {
-	struct nested_ctx_pool *pool = pool_for_test(test, FAKE_VMX_LIKE, 8,
-						     64);
-	struct pool_model m = { .capacity = 8 };
+	const unsigned int *capacity = test->param_value;
+	struct nested_ctx_pool *pool = pool_for_test(test, FAKE_VMX_LIKE,
+						     *capacity, 64);
+	struct pool_model m = { .capacity = *capacity };
 	unsigned int op, k, r, gets = 0;
 	struct rnd_state rnd;
 	bool hit;
@@ -944,15 +895,8 @@ static void nested_pool_ops_match_lru_model(struct kunit *test)
 			nested_pool_invalidate(pool, key(k));
 			if (i >= 0)
 				model_remove(&m, i);
-		} else if (r < 995) {
-			m.capacity = 1 + k % MODEL_MAX_CAP;
-			KUNIT_ASSERT_EQ(test,
-					nested_pool_set_capacity(pool,
-								 m.capacity),
-					0);
-			m.nr = min(m.nr, m.capacity);
 		} else {
-			nested_pool_empty(pool);
+			nested_pool_destroy(pool);
 			m.nr = 0;
 		}
 		if (!model_matches(test, pool, &m, op))
@@ -1079,7 +1023,7 @@ static void nested_pool_ops_caller_containers(struct kunit *test)
 	nested_pool_invalidate(pool, key(1));
 	KUNIT_EXPECT_EQ(test, box.free, 1);
 	run_once(c);
-	nested_pool_empty(pool);
+	nested_pool_destroy(pool);
 	KUNIT_EXPECT_EQ(test, box.free, 2);
 	KUNIT_EXPECT_EQ(test, box.free_loaded, 0);
 	KUNIT_EXPECT_EQ(test, pool->nr, 0);
@@ -1129,7 +1073,6 @@ static void nested_pool_init_checks_ops(struct kunit *test)
 static struct kunit_case nested_pool_cases[] = {
 	KUNIT_CASE_PARAM(nested_pool_init_capacity_bounds,
 			 capacity_gen_params),
-	KUNIT_CASE_PARAM(nested_pool_set_capacity_bounds, capacity_gen_params),
 	KUNIT_CASE(nested_pool_get_miss_then_hit),
 	KUNIT_CASE_PARAM(nested_pool_get_evicts_lru, lru_gen_params),
 	KUNIT_CASE_PARAM(nested_pool_get_evicted_cleared_before_reuse,
@@ -1138,16 +1081,16 @@ static struct kunit_case nested_pool_cases[] = {
 	KUNIT_CASE(nested_pool_get_evicted_flushes_new_tag),
 	KUNIT_CASE_PARAM(nested_pool_invalidate_by_key,
 			 invalidate_gen_params),
-	KUNIT_CASE(nested_pool_empty_frees_all),
+	KUNIT_CASE(nested_pool_destroy_frees_all),
 	KUNIT_CASE_PARAM(nested_pool_get_rotation, rotation_gen_params),
-	KUNIT_CASE(nested_pool_set_capacity_shrink_grow),
 	KUNIT_CASE_PARAM(nested_pool_get_alloc_failure, fail_gen_params),
 	KUNIT_CASE(nested_pool_get_full_allocates_nothing),
 	KUNIT_CASE(nested_pool_reserve_then_get),
 	KUNIT_CASE(nested_pool_reserve_failure_changes_nothing),
 	KUNIT_CASE_PARAM(nested_pool_get_tag_per_entry, tags_gen_params),
 	KUNIT_CASE(nested_pool_get_spreads_keys),
-	KUNIT_CASE(nested_pool_ops_match_lru_model),
+	KUNIT_CASE_PARAM(nested_pool_ops_match_lru_model,
+			 model_capacity_gen_params),
 	KUNIT_CASE(nested_pool_ops_caller_containers),
 	KUNIT_CASE(nested_pool_ops_alloc_failure),
 	KUNIT_CASE(nested_pool_init_checks_ops),

@@ -379,30 +379,3 @@ void tlb_tags_ran(struct tlb_tags *tags, const struct tlb_tag *tag,
 	slot->owner = owner->id;
 }
 EXPORT_SYMBOL_IF_KUNIT(tlb_tags_ran);
-
-/**
- * tlb_tags_claim() - Take a tag on this CPU for a VM-entry.
- * @tags: The space @tag belongs to.
- * @tag: The tag about to be used.
- * @owner: Who is about to enter with it.
- *
- * tlb_tags_needs_flush() and tlb_tags_ran() for the current CPU: the
- * VM-entry path's one call.
- *
- * Context: Preemption disabled.
- * Return: true if the caller must flush @tag on this CPU before entering.
- */
-bool tlb_tags_claim(struct tlb_tags *tags, const struct tlb_tag *tag,
-		    struct tlb_tag_owner *owner)
-{
-	int cpu = smp_processor_id();
-	bool flush;
-
-	lockdep_assert_preemption_disabled();
-
-	flush = tlb_tags_needs_flush(tags, tag, owner, cpu);
-	if (flush)
-		tlb_tags_ran(tags, tag, owner, cpu);
-	return flush;
-}
-EXPORT_SYMBOL_IF_KUNIT(tlb_tags_claim);

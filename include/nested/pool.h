@@ -68,8 +68,8 @@ struct nested_pool_ops {
  * @hits: nested_pool_get() calls that found their key.
  * @misses: nested_pool_get() calls that did not, and succeeded: each
  *	returned a context the caller had to prepare from scratch.
- * @evictions: Entries dropped to make room: reused for another key by
- *	nested_pool_get(), or freed by nested_pool_set_capacity().
+ * @evictions: Entries reused for another key by nested_pool_get() to
+ *	make room.
  *
  * Counted from nested_pool_init() on and never reset; failed calls count
  * nowhere.
@@ -111,8 +111,5 @@ struct nested_ctx *nested_pool_get(struct nested_ctx_pool *pool, u64 key,
 				   bool *hit);
 int nested_pool_reserve(struct nested_ctx_pool *pool, u64 key);
 void nested_pool_invalidate(struct nested_ctx_pool *pool, u64 key);
-void nested_pool_empty(struct nested_ctx_pool *pool);
-int nested_pool_set_capacity(struct nested_ctx_pool *pool,
-			     unsigned int capacity);
 
 #endif /* _NESTED_POOL_H */

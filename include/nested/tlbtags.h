@@ -100,7 +100,5 @@ bool tlb_tags_needs_flush(const struct tlb_tags *tags,
 			  const struct tlb_tag_owner *owner, int cpu);
 void tlb_tags_ran(struct tlb_tags *tags, const struct tlb_tag *tag,
 		  struct tlb_tag_owner *owner, int cpu);
-bool tlb_tags_claim(struct tlb_tags *tags, const struct tlb_tag *tag,
-		    struct tlb_tag_owner *owner);
 
 #endif /* _NESTED_TLBTAGS_H */

@@ -23,6 +23,8 @@
 #include "processor.h"
 #include "svm_util.h"
 
+#include "nested_stats.h"
+
 #ifndef X86_FEATURE_FLUSHBYASID
 #define X86_FEATURE_FLUSHBYASID	KVM_X86_CPU_FEATURE(0x8000000A, 0, EDX, 6)
 #endif
@@ -248,63 +250,11 @@ static inline u64 test_npt_create(struct test_mem *mem, u64 l2_gpa, u64 gpa,
 	return root;
 }
 
-/* Host side: the vCPU statistics the tests count. */
-struct vcpu_stats {
-	int fd;
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *descs;
-	struct kvm_stats_desc *tlb_flush;
-	struct kvm_stats_desc *nested_run;
-};
-
-static inline struct kvm_stats_desc *stats_find(struct vcpu_stats *s,
-						const char *name)
-{
-	struct kvm_stats_desc *d;
-	unsigned int i;
-
-	for (i = 0; i < s->header.num_desc; i++) {
-		d = get_stats_descriptor(s->descs, i, &s->header);
-		if (!strcmp(d->name, name))
-			return d;
-	}
-	TEST_FAIL("vCPU statistic '%s' not found", name);
-	return NULL;
-}
-
-static inline void stats_open(struct vcpu_stats *s, struct kvm_vcpu *vcpu)
-{
-	s->fd = vcpu_get_stats_fd(vcpu);
-	read_stats_header(s->fd, &s->header);
-	s->descs = read_stats_descriptors(s->fd, &s->header);
-	s->tlb_flush = stats_find(s, "tlb_flush");
-	s->nested_run = stats_find(s, "nested_run");
-}
-
-static inline u64 stats_read(struct vcpu_stats *s, struct kvm_stats_desc *d)
-{
-	u64 v;
-
-	read_stat_data(s->fd, &s->header, d, &v, 1);
-	return v;
-}
-
-static inline void stats_close(struct vcpu_stats *s)
-{
-	free(s->descs);
-	close(s->fd);
-}
-
 struct phase_stats {
 	u64 vmruns;
 	u64 flush_reqs;
 	u64 tlb_flush;
 };
-
-static inline const char *cpu_mode(bool migrate)
-{
-	return migrate ? "cpu0<->cpu1" : "cpu0";
-}
 
 /*
  * Run L1 to GUEST_DONE.  At each GUEST_SYNC(phase, vmruns, flush requests)

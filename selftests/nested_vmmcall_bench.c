@@ -92,21 +92,6 @@ struct bench_vcpu {
 static pthread_barrier_t barrier;
 static bool pin;
 
-/* The statistic if the kernel has it, else NULL. */
-static struct kvm_stats_desc *stats_find_opt(struct vcpu_stats *s,
-					     const char *name)
-{
-	struct kvm_stats_desc *d;
-	unsigned int i;
-
-	for (i = 0; i < s->header.num_desc; i++) {
-		d = get_stats_descriptor(s->descs, i, &s->header);
-		if (!strcmp(d->name, name))
-			return d;
-	}
-	return NULL;
-}
-
 /* The sum over the vCPUs; tlb_tag_flush is -1 without the statistic. */
 static void take_sample(struct bench_vcpu *v, int nr, struct sample *s)
 {

@@ -27,6 +27,8 @@
 #include "processor.h"
 #include "vmx.h"
 
+#include "nested_stats.h"
+
 #define L2_STACK_SIZE		256
 
 /* A memslot of its own, far from memslot 0, mapped 1:1 in L1. */
@@ -440,64 +442,11 @@ static inline u64 test_l2_pt_create(struct test_mem *mem, u64 gva, u64 gpa,
 	return root;
 }
 
-/* Host side: the vCPU statistics the tests count. */
-struct vcpu_stats {
-	int fd;
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *descs;
-	struct kvm_stats_desc *tlb_flush;
-	struct kvm_stats_desc *nested_run;
-};
-
-static inline struct kvm_stats_desc *stats_find(struct vcpu_stats *s,
-						const char *name)
-{
-	struct kvm_stats_desc *d;
-	unsigned int i;
-
-	for (i = 0; i < s->header.num_desc; i++) {
-		d = get_stats_descriptor(s->descs, i, &s->header);
-		if (!strcmp(d->name, name))
-			return d;
-	}
-	return NULL;
-}
-
-static inline void stats_open(struct vcpu_stats *s, struct kvm_vcpu *vcpu)
-{
-	s->fd = vcpu_get_stats_fd(vcpu);
-	read_stats_header(s->fd, &s->header);
-	s->descs = read_stats_descriptors(s->fd, &s->header);
-	s->tlb_flush = stats_find(s, "tlb_flush");
-	s->nested_run = stats_find(s, "nested_run");
-	TEST_ASSERT(s->tlb_flush && s->nested_run,
-		    "vCPU statistics tlb_flush and nested_run not found");
-}
-
-static inline u64 stats_read(struct vcpu_stats *s, struct kvm_stats_desc *d)
-{
-	u64 v;
-
-	read_stat_data(s->fd, &s->header, d, &v, 1);
-	return v;
-}
-
-static inline void stats_close(struct vcpu_stats *s)
-{
-	free(s->descs);
-	close(s->fd);
-}
-
 struct phase_stats {
 	u64 entries;
 	u64 invalidations;
 	u64 tlb_flush;
 };
-
-static inline const char *cpu_mode(bool migrate)
-{
-	return migrate ? "cpu0<->cpu1" : "cpu0";
-}
 
 /*
  * Run L1 to GUEST_DONE.  At each GUEST_SYNC(phase, VM-entries,

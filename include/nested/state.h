@@ -328,10 +328,13 @@ int nested_svm_state_from_legacy(const void *buf, size_t len,
 				 struct nested_svm_state *state);
 int nested_svm_state_to_legacy(const struct nested_svm_state *state,
 			       void *buf, size_t len, size_t *size);
+u16 nested_svm_state_hdr_flags(const struct nested_svm_state *state);
 int nested_vmx_state_from_legacy(const void *buf, size_t len,
 				 const struct nested_legacy_ctx *ctx,
 				 struct nested_vmx_state *state);
 int nested_vmx_state_to_legacy(const struct nested_vmx_state *state,
 			       void *buf, size_t len, size_t *size);
+u16 nested_vmx_state_hdr_flags(const struct nested_vmx_state *state);
+bool nested_vmx_state_has_vmcs12(const struct nested_vmx_state *state);
 
 #endif /* _NESTED_STATE_H */

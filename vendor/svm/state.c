@@ -411,6 +411,30 @@ int nested_svm_state_from_legacy(const void *buf, size_t len,
 EXPORT_SYMBOL_GPL(nested_svm_state_from_legacy);
 
 /**
+ * nested_svm_state_hdr_flags() - The KVM_STATE_NESTED_* flags of a state.
+ * @state: The state.
+ *
+ * What &kvm_nested_state.flags says of @state in either format: guest
+ * mode, a pending VMRUN, GIF.
+ *
+ * Context: Any context.
+ * Return: The flags.
+ */
+u16 nested_svm_state_hdr_flags(const struct nested_svm_state *state)
+{
+	u16 flags = 0;
+
+	if (state->flags & NESTED_SVM_F_GUEST_MODE)
+		flags |= KVM_STATE_NESTED_GUEST_MODE;
+	if (state->flags & NESTED_SVM_F_RUN_PENDING)
+		flags |= KVM_STATE_NESTED_RUN_PENDING;
+	if (state->flags & NESTED_SVM_F_GIF)
+		flags |= KVM_STATE_NESTED_GIF_SET;
+	return flags;
+}
+EXPORT_SYMBOL_GPL(nested_svm_state_hdr_flags);
+
+/**
  * nested_svm_state_to_legacy() - Convert SVM nested state v2 to 6.12's
  * format.
  * @state: The state.
@@ -445,12 +469,8 @@ int nested_svm_state_to_legacy(const struct nested_svm_state *state,
 	if (ret)
 		return ret;
 
-	if (state->flags & NESTED_SVM_F_GIF)
-		hdr.flags |= KVM_STATE_NESTED_GIF_SET;
+	hdr.flags = nested_svm_state_hdr_flags(state);
 	if (guest) {
-		hdr.flags |= KVM_STATE_NESTED_GUEST_MODE;
-		if (state->flags & NESTED_SVM_F_RUN_PENDING)
-			hdr.flags |= KVM_STATE_NESTED_RUN_PENDING;
 		hdr.size = NESTED_SVM_LEGACY_SIZE;
 		hdr.hdr.svm.vmcb_pa = state->vmcb12_pa;
 	}

@@ -472,6 +472,46 @@ int nested_vmx_state_from_legacy(const void *buf, size_t len,
 EXPORT_SYMBOL_GPL(nested_vmx_state_from_legacy);
 
 /**
+ * nested_vmx_state_hdr_flags() - The KVM_STATE_NESTED_* flags of a state.
+ * @state: The state.
+ *
+ * What &kvm_nested_state.flags says of @state in either format: guest
+ * mode, a pending VM-entry, an enlightened VMCS, a pending MTF VM-exit.
+ *
+ * Context: Any context.
+ * Return: The flags.
+ */
+u16 nested_vmx_state_hdr_flags(const struct nested_vmx_state *state)
+{
+	u16 flags = 0;
+
+	if (state->flags & NESTED_VMX_F_GUEST_MODE)
+		flags |= KVM_STATE_NESTED_GUEST_MODE;
+	if (state->flags & NESTED_VMX_F_RUN_PENDING)
+		flags |= KVM_STATE_NESTED_RUN_PENDING;
+	if (state->flags & NESTED_VMX_F_EVMCS)
+		flags |= KVM_STATE_NESTED_EVMCS;
+	if (state->flags & NESTED_VMX_F_MTF_PENDING)
+		flags |= KVM_STATE_NESTED_MTF_PENDING;
+	return flags;
+}
+EXPORT_SYMBOL_GPL(nested_vmx_state_hdr_flags);
+
+/**
+ * nested_vmx_state_has_vmcs12() - Whether a state has a current VMCS.
+ * @state: The state.
+ *
+ * Context: Any context.
+ * Return: true if @state has a vmcs12 image: a vmcs12 pointer, or an
+ * enlightened VMCS.
+ */
+bool nested_vmx_state_has_vmcs12(const struct nested_vmx_state *state)
+{
+	return nested_vmx_has_vmcs12(state->flags, state->vmcs12_pa);
+}
+EXPORT_SYMBOL_GPL(nested_vmx_state_has_vmcs12);
+
+/**
  * nested_vmx_state_to_legacy() - Convert VMX nested state v2 to 6.12's
  * format.
  * @state: The state.
@@ -490,7 +530,7 @@ EXPORT_SYMBOL_GPL(nested_vmx_state_from_legacy);
 int nested_vmx_state_to_legacy(const struct nested_vmx_state *state,
 			       void *buf, size_t len, size_t *size)
 {
-	bool has_vmcs12 = nested_vmx_has_vmcs12(state->flags, state->vmcs12_pa);
+	bool has_vmcs12 = nested_vmx_state_has_vmcs12(state);
 	bool guest = state->flags & NESTED_VMX_F_GUEST_MODE;
 	struct kvm_nested_state hdr = {
 		.format = KVM_STATE_NESTED_FORMAT_VMX,
@@ -509,14 +549,7 @@ int nested_vmx_state_to_legacy(const struct nested_vmx_state *state,
 	if (ret)
 		return ret;
 
-	if (guest)
-		hdr.flags |= KVM_STATE_NESTED_GUEST_MODE;
-	if (state->flags & NESTED_VMX_F_RUN_PENDING)
-		hdr.flags |= KVM_STATE_NESTED_RUN_PENDING;
-	if (state->flags & NESTED_VMX_F_MTF_PENDING)
-		hdr.flags |= KVM_STATE_NESTED_MTF_PENDING;
-	if (state->flags & NESTED_VMX_F_EVMCS)
-		hdr.flags |= KVM_STATE_NESTED_EVMCS;
+	hdr.flags = nested_vmx_state_hdr_flags(state);
 	if (state->flags & NESTED_VMX_F_SMM_VMXON)
 		vmx->smm.flags |= KVM_STATE_NESTED_SMM_VMXON;
 	if (state->flags & NESTED_VMX_F_SMM_GUEST_MODE)

@@ -34,6 +34,7 @@
 #include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
+#include <linux/static_call.h>
 #include <kunit/visibility.h>
 
 #include <nested/ctx.h>
@@ -137,7 +138,7 @@ static void __nested_ctx_clear(void *arg)
 	if (ctx->cpu != cpu)
 		return;
 
-	nested_ops.clear(ctx);
+	static_call(nested_op_clear)(ctx);
 	list_del_init(&ctx->cpu_link);
 	/*
 	 * Off this CPU's list before cpu says "nowhere", or the next CPU
@@ -204,10 +205,10 @@ bool nested_ctx_load(struct nested_ctx *ctx)
 				 this_cpu_ptr(&nested_loaded_ctxs));
 			local_irq_enable();
 		}
-		nested_op_mark_dirty(ctx, NESTED_DIRTY_ALL);
+		static_call_cond(nested_op_mark_dirty)(ctx, NESTED_DIRTY_ALL);
 		ctx->cpu = cpu;
 	}
-	nested_op_load(ctx);
+	static_call_cond(nested_op_load)(ctx);
 	return moved;
 }
 EXPORT_SYMBOL_GPL(nested_ctx_load);
@@ -249,9 +250,9 @@ void nested_ctx_emergency_clear_cpu(void)
 		return;
 	list_for_each_entry(ctx, head, cpu_link) {
 		if (nested_ops.emergency_clear)
-			nested_ops.emergency_clear(ctx);
+			static_call(nested_op_emergency_clear)(ctx);
 		else
-			nested_ops.clear(ctx);
+			static_call(nested_op_clear)(ctx);
 	}
 }
 EXPORT_SYMBOL_GPL(nested_ctx_emergency_clear_cpu);
@@ -308,8 +309,8 @@ bool nested_ctx_prepare_entry(struct nested_ctx *ctx)
 	if (!flush)
 		return false;
 
-	nested_ops.flush_tag(ctx, ctx->tags && ctx->tag.hw ? NESTED_FLUSH_TAG :
-							     NESTED_FLUSH_ALL);
+	static_call(nested_op_flush_tag)(ctx, ctx->tags && ctx->tag.hw ?
+					 NESTED_FLUSH_TAG : NESTED_FLUSH_ALL);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(nested_ctx_prepare_entry);

@@ -17,6 +17,7 @@
 #include <linux/export.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/static_call.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
@@ -24,6 +25,23 @@
 
 struct nested_vendor_ops nested_ops __read_mostly;
 EXPORT_SYMBOL_IF_KUNIT(nested_ops);
+
+DEFINE_STATIC_CALL_NULL(nested_op_flush_tag, *nested_ops.flush_tag);
+DEFINE_STATIC_CALL_NULL(nested_op_load, *nested_ops.load);
+DEFINE_STATIC_CALL_NULL(nested_op_clear, *nested_ops.clear);
+DEFINE_STATIC_CALL_NULL(nested_op_emergency_clear, *nested_ops.emergency_clear);
+DEFINE_STATIC_CALL_NULL(nested_op_mark_dirty, *nested_ops.mark_dirty);
+
+/* Point each leaf's static call at the leaf of @ops, NULL for none. */
+static void nested_ops_update(const struct nested_vendor_ops *ops)
+{
+	static_call_update(nested_op_flush_tag, ops->flush_tag);
+	static_call_update(nested_op_load, ops->load);
+	static_call_update(nested_op_clear, ops->clear);
+	static_call_update(nested_op_emergency_clear, ops->emergency_clear);
+	static_call_update(nested_op_mark_dirty, ops->mark_dirty);
+}
+
 static const struct nested_vendor_ops *nested_ops_owner;
 static DEFINE_MUTEX(nested_registry_lock);
 
@@ -73,6 +91,7 @@ int nested_vendor_register(const struct nested_vendor_ops *ops)
 		return -EEXIST;
 	}
 	nested_ops = *ops;
+	nested_ops_update(&nested_ops);
 	nested_ops_owner = ops;
 	return 0;
 }
@@ -94,6 +113,7 @@ void nested_vendor_unregister(const struct nested_vendor_ops *ops)
 	if (WARN_ON_ONCE(!ops || ops != nested_ops_owner))
 		return;
 	memset(&nested_ops, 0, sizeof(nested_ops));
+	nested_ops_update(&nested_ops);
 	nested_ops_owner = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(nested_vendor_unregister);

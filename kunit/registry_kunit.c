@@ -7,7 +7,9 @@
 #include <kunit/test.h>
 #include <kunit/visibility.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 
+#include <nested/ctx.h>
 #include <nested/vendor.h>
 
 #include "../core/internal.h"
@@ -46,6 +48,21 @@ static const struct nested_vendor_ops fake_full_ops = {
 	.clear		= fake_clear,
 	.mark_dirty	= fake_mark_dirty,
 };
+
+/*
+ * Load a context on this CPU, for the first time, then clear it: the core
+ * calls mark_dirty (ALL) and load, then clear, of those the backend has.
+ */
+static void load_and_clear(void)
+{
+	struct nested_ctx ctx = {};
+
+	nested_ctx_init(&ctx);
+	preempt_disable();
+	nested_ctx_load(&ctx);
+	preempt_enable();
+	nested_ctx_clear(&ctx);
+}
 
 static void registry_unregister_action(void *ops)
 {
@@ -91,7 +108,7 @@ static void registry_register_copies_table(struct kunit *test)
 
 	/* A later change to the caller's table must not reach the core. */
 	ops->load = NULL;
-	nested_op_load(NULL);
+	load_and_clear();
 	KUNIT_EXPECT_EQ(test, fake_calls.load, 1);
 }
 
@@ -183,9 +200,7 @@ static void registry_optional_ops_absent(struct kunit *test)
 	ops.clear = NULL;
 	register_for_test(test, &ops);
 
-	nested_op_load(NULL);
-	nested_op_clear(NULL);
-	nested_op_mark_dirty(NULL, NESTED_DIRTY_ALL);
+	load_and_clear();
 	KUNIT_EXPECT_EQ(test, fake_calls.load, 0);
 	KUNIT_EXPECT_EQ(test, fake_calls.clear, 0);
 	KUNIT_EXPECT_EQ(test, fake_calls.mark_dirty, 1);
@@ -200,9 +215,7 @@ static void registry_optional_ops_present(struct kunit *test)
 	ops.mark_dirty = NULL;
 	register_for_test(test, &ops);
 
-	nested_op_load(NULL);
-	nested_op_clear(NULL);
-	nested_op_mark_dirty(NULL, 1);
+	load_and_clear();
 	KUNIT_EXPECT_EQ(test, fake_calls.load, 1);
 	KUNIT_EXPECT_EQ(test, fake_calls.clear, 1);
 	KUNIT_EXPECT_EQ(test, fake_calls.mark_dirty, 0);

@@ -37,6 +37,7 @@
 #include <linux/export.h>
 #include <linux/lockdep.h>
 #include <linux/percpu.h>
+#include <linux/static_call.h>
 #include <linux/mm.h>
 
 #include <nested/ctx.h>
@@ -52,14 +53,20 @@ static bool vmx_registered;
 DEFINE_PER_CPU(struct vmcs *, nested_vmx_current_vmcs);
 EXPORT_PER_CPU_SYMBOL_GPL(nested_vmx_current_vmcs);
 
+/* The caller's instructions, called directly once registered. */
+DEFINE_STATIC_CALL_NULL(nested_vmx_vmclear,
+			*(((struct nested_vmx_insns *)0)->vmclear));
+DEFINE_STATIC_CALL_NULL(nested_vmx_vmptrld,
+			*(((struct nested_vmx_insns *)0)->vmptrld));
+
 static void vmx_vmclear(struct vmcs *vmcs)
 {
-	vmx_caps.insns->vmclear(vmcs);
+	static_call(nested_vmx_vmclear)(vmcs);
 }
 
 static void vmx_vmptrld(struct vmcs *vmcs)
 {
-	vmx_caps.insns->vmptrld(vmcs);
+	static_call(nested_vmx_vmptrld)(vmcs);
 }
 
 static void vmx_nested_load(struct nested_ctx *ctx)
@@ -141,6 +148,8 @@ int nested_vmx_register(const struct nested_vmx_caps *caps)
 		return -EEXIST;
 
 	vmx_caps = *caps;
+	static_call_update(nested_vmx_vmclear, caps->insns->vmclear);
+	static_call_update(nested_vmx_vmptrld, caps->insns->vmptrld);
 	if (caps->max_vpid) {
 		ret = tlb_tags_init(&vmx_vpids, "vpid", 1, caps->max_vpid,
 				    NULL);
